@@ -1,0 +1,213 @@
+{#-
+  Reading the shop's raw files in place (SPEC section 2).
+
+  The base model of each raw table calls kanta_read_raw(source('shop', '<table>')). It finds
+  `<raw_dir>/<table>.csv` or `<table>.parquet`, checks the required columns declared in
+  _shop__sources.yml, and returns every row with every contract column as text, so that one
+  bad value never aborts the load: parsing happens in the checked models, where a value that
+  does not parse sends its row to the quarantine.
+
+  CSV files are read with an explicit dialect (comma, double quote, header line) and DuckDB's
+  store_rejects: a line that cannot be split into fields (wrong field count, broken quoting,
+  bytes that are not UTF-8) is kept in a temporary table, and the base model's post-hook adds
+  it to the base table with its raw text.
+
+  Columns of every base table:
+    <contract columns>      text as written; null where the file lacks an optional column
+    _kanta_row_number       position of a parsed row in the file (1, 2, ...); null for rejects
+    _kanta_line_number      file line of an unparseable line; null for parsed rows
+    _kanta_raw_line         raw text of an unparseable line
+    _kanta_parse_error      why the line could not be parsed; null for parsed rows
+    _kanta_source_file      the file read
+    _kanta_missing_columns  comma-wrapped list of optional columns the file lacks (',status,')
+-#}
+
+{% macro kanta_raw_table_spec(table_name) %}
+  {#- The graph is empty while dbt parses; the SQL is only needed once it executes. -#}
+  {%- if not execute -%}
+    {%- do return({'columns': {}, 'meta': {}}) -%}
+  {%- endif -%}
+  {%- for node in graph.sources.values() if node.source_name == 'shop' and node.name == table_name -%}
+    {%- do return(node) -%}
+  {%- endfor -%}
+  {%- do exceptions.raise_compiler_error("kanta: '" ~ table_name ~ "' is not a raw table declared in models/staging/shop/_shop__sources.yml") -%}
+{% endmacro %}
+
+
+{% macro kanta_raw_dir() %}
+  {%- do return((var('raw_dir') | string).rstrip('/')) -%}
+{% endmacro %}
+
+
+{% macro kanta_sql_string(value) %}
+  {%- do return("'" ~ (value | string).replace("'", "''") ~ "'") -%}
+{% endmacro %}
+
+
+{#- A SQL list of string literals: 'a', 'b'. -#}
+{% macro kanta_sql_list(values) %}
+  {%- set literals = [] -%}
+  {%- for value in values -%}{%- do literals.append(kanta_sql_string(value)) -%}{%- endfor -%}
+  {%- do return(literals | join(', ')) -%}
+{% endmacro %}
+
+
+{#- The raw file of a table: {'path': ..., 'format': 'csv' | 'parquet'}, or none when absent. -#}
+{% macro kanta_locate_raw_file(table_name) %}
+  {{ return(adapter.dispatch('kanta_locate_raw_file', 'kanta')(table_name)) }}
+{% endmacro %}
+
+{% macro default__kanta_locate_raw_file(table_name) %}
+  {%- set stem = kanta_raw_dir() ~ '/' ~ table_name -%}
+  {%- set found = [] -%}
+  {%- for fmt in ['csv', 'parquet'] -%}
+    {%- set result = run_query("select count(*) from glob(" ~ kanta_sql_string(stem ~ '.' ~ fmt) ~ ")") -%}
+    {%- if result.rows[0][0] > 0 -%}
+      {%- do found.append({'path': stem ~ '.' ~ fmt, 'format': fmt}) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if found | length > 1 -%}
+    {%- do exceptions.raise_compiler_error("kanta: both " ~ stem ~ ".csv and " ~ stem ~ ".parquet exist; keep one file per table") -%}
+  {%- endif -%}
+  {%- do return(found[0] if found else none) -%}
+{% endmacro %}
+
+
+{#- The column names of a raw file, in file order, trimmed and in lower case. -#}
+{% macro kanta_raw_header(raw_file) %}
+  {{ return(adapter.dispatch('kanta_raw_header', 'kanta')(raw_file)) }}
+{% endmacro %}
+
+{% macro default__kanta_raw_header(raw_file) %}
+  {%- set path = kanta_sql_string(raw_file.path) -%}
+  {%- if raw_file.format == 'parquet' -%}
+    {%- set result = run_query("select name from parquet_schema(" ~ path ~ ") where num_children is null") -%}
+    {%- set names = result.columns[0].values() -%}
+  {%- else -%}
+    {#- The first line alone, read as one field, so that no dialect guess is involved. -#}
+    {%- set result = run_query(
+        "select line from read_csv(" ~ path ~ ", header = false, auto_detect = false,"
+        ~ " columns = {'line': 'VARCHAR'}, delim = '\x1f', quote = '', escape = '',"
+        ~ " store_rejects = true, rejects_table = 'kanta_header_rejects') limit 1") -%}
+    {%- if result.rows | length == 0 or result.rows[0][0] is none -%}
+      {%- do exceptions.raise_compiler_error("kanta: " ~ raw_file.path ~ " is empty: it needs a header line") -%}
+    {%- endif -%}
+    {%- set names = result.rows[0][0].replace('\ufeff', '').split(',') -%}
+  {%- endif -%}
+  {%- set header = [] -%}
+  {%- for name in names -%}
+    {%- do header.append(name | trim | trim('"') | trim | lower) -%}
+  {%- endfor -%}
+  {%- do return(header) -%}
+{% endmacro %}
+
+
+{% macro kanta_read_raw(source_relation) %}
+  {{ return(adapter.dispatch('kanta_read_raw', 'kanta')(source_relation)) }}
+{% endmacro %}
+
+{% macro default__kanta_read_raw(source_relation) %}
+  {%- set table_name = source_relation.identifier -%}
+  {%- set spec = kanta_raw_table_spec(table_name) -%}
+  {%- set contract = spec.columns.values() | list -%}
+  {%- set raw_file = kanta_locate_raw_file(table_name) if execute else none -%}
+
+  {%- if execute and raw_file is none and spec.meta.get('required') -%}
+    {%- do exceptions.raise_compiler_error(
+        "kanta: required raw file missing: " ~ kanta_raw_dir() ~ "/" ~ table_name
+        ~ ".csv (or .parquet) was not found (raw_dir = '" ~ kanta_raw_dir() ~ "')") -%}
+  {%- endif -%}
+
+  {%- if raw_file is none %}
+{#- No file (or parse time): an empty table with the same columns. #}
+select
+  {%- for column in contract %}
+  cast(null as varchar) as {{ column.name }},
+  {%- endfor %}
+  cast(null as bigint) as _kanta_row_number,
+  cast(null as bigint) as _kanta_line_number,
+  cast(null as varchar) as _kanta_raw_line,
+  cast(null as varchar) as _kanta_parse_error,
+  cast(null as varchar) as _kanta_source_file,
+  cast(null as varchar) as _kanta_missing_columns
+where false
+  {%- else -%}
+
+  {%- set header = kanta_raw_header(raw_file) -%}
+  {%- set missing = [] -%}
+  {%- for column in contract if column.name not in header -%}
+    {%- if column.meta.get('required') -%}
+      {%- do exceptions.raise_compiler_error(
+          "kanta: " ~ raw_file.path ~ ": required column '" ~ column.name ~ "' is missing"
+          ~ " (columns found: " ~ (header | join(', ')) ~ ")") -%}
+    {%- endif -%}
+    {%- do missing.append(column.name) -%}
+  {%- endfor -%}
+
+  {%- if raw_file.format == 'parquet' -%}
+    {%- set reader = "read_parquet(" ~ kanta_sql_string(raw_file.path) ~ ")" -%}
+    {%- set field_names = [] -%}
+    {%- for name in header -%}{%- do field_names.append('"' ~ name ~ '"') -%}{%- endfor -%}
+  {%- else -%}
+    {#- Fields are named by position (f1, f2, ...): header names need no quoting. -#}
+    {%- set field_types = [] -%}
+    {%- set field_names = [] -%}
+    {%- for name in header -%}
+      {%- do field_types.append("'f" ~ loop.index ~ "': 'VARCHAR'") -%}
+      {%- do field_names.append('f' ~ loop.index) -%}
+    {%- endfor -%}
+    {%- set reader = "read_csv(" ~ kanta_sql_string(raw_file.path)
+        ~ ", header = true, auto_detect = false, columns = {" ~ (field_types | join(', ')) ~ "}"
+        ~ ", delim = ',', quote = '\"', escape = '\"', strict_mode = true"
+        ~ ", store_rejects = true, rejects_table = 'kanta_rejects_" ~ table_name ~ "'"
+        ~ ", rejects_scan = 'kanta_rejects_scan_" ~ table_name ~ "')" -%}
+  {%- endif %}
+select
+  {%- for column in contract %}
+  {%- if column.name in header %}
+  cast({{ field_names[header.index(column.name)] }} as varchar) as {{ column.name }},
+  {%- else %}
+  cast(null as varchar) as {{ column.name }},
+  {%- endif %}
+  {%- endfor %}
+  row_number() over () as _kanta_row_number,
+  cast(null as bigint) as _kanta_line_number,
+  cast(null as varchar) as _kanta_raw_line,
+  cast(null as varchar) as _kanta_parse_error,
+  {{ kanta_sql_string(raw_file.path) }} as _kanta_source_file,
+  {{ kanta_sql_string(',' ~ (missing | join(',')) ~ ',') }} as _kanta_missing_columns
+from {{ reader }}
+  {%- endif -%}
+{% endmacro %}
+
+
+{#- Base model hooks: clear the reject tables before a CSV read, add the rejects after it. -#}
+{% macro kanta_raw_rejects_reset(this_relation) %}
+  {%- set table_name = this_relation.identifier | replace('base_shop__', '') -%}
+  {%- if execute and adapter.type() == 'duckdb' -%}
+drop table if exists temp.kanta_rejects_{{ table_name }};
+drop table if exists temp.kanta_rejects_scan_{{ table_name }};
+  {%- endif -%}
+{% endmacro %}
+
+{% macro kanta_raw_rejects_append(this_relation) %}
+  {%- set table_name = this_relation.identifier | replace('base_shop__', '') -%}
+  {%- if execute and adapter.type() == 'duckdb' -%}
+    {%- set raw_file = kanta_locate_raw_file(table_name) -%}
+    {%- if raw_file is not none and raw_file.format == 'csv' -%}
+insert into {{ this_relation }} (
+  _kanta_line_number,
+  _kanta_raw_line,
+  _kanta_parse_error,
+  _kanta_source_file
+)
+select
+  line as _kanta_line_number,
+  trim(csv_line, chr(10) || chr(13)) as _kanta_raw_line,
+  string_agg(distinct lower(cast(error_type as varchar)), '; ') as _kanta_parse_error,
+  {{ kanta_sql_string(raw_file.path) }} as _kanta_source_file
+from temp.kanta_rejects_{{ table_name }}
+group by line, csv_line
+    {%- endif -%}
+  {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,1 @@
+{{ kanta_read_raw(source('shop', 'customers')) }}

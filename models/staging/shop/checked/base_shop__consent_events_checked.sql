@@ -1,0 +1,69 @@
+-- Consent changes, typed and checked. Every raw row is kept with its quarantine reason (null
+-- when valid); events of erased customers are flagged for removal.
+
+with
+
+raw_rows as (
+    select * from {{ ref('base_shop__consent_events') }}
+),
+
+erasure_requests as (
+    select * from {{ ref('base_shop__erasure_requests_checked') }}
+),
+
+erased_customers as (
+    select distinct customer_id
+    from erasure_requests
+    where quarantine_reason is null
+),
+
+parsed as (
+    select
+        {{ kanta_parsed_columns('consent_events') }},
+        {{ kanta_raw_fingerprint('consent_events') }} as row_fingerprint
+    from raw_rows
+),
+
+classified as (
+    select
+        *,
+        case
+            {{ kanta_contract_reason_branches('consent_events') }}
+        end as quarantine_reason
+    from parsed
+),
+
+flagged as (
+    select
+        *,
+        {{ kanta_is_collapsed_copy() }} as is_collapsed_duplicate
+    from classified
+),
+
+final as (
+    select
+        flagged.customer_id,
+        flagged.consent,
+        flagged.changed_at,
+        flagged.customer_id as row_key,
+        flagged.quarantine_reason,
+        flagged.is_collapsed_duplicate,
+        coalesce(
+            flagged.quarantine_reason is null
+            and not flagged.is_collapsed_duplicate
+            and erased_customers.customer_id is not null,
+            false
+        ) as is_erased,
+        flagged.file_row_number,
+        flagged.line_number,
+        flagged.source_file,
+        flagged.missing_columns,
+        case
+            when flagged.quarantine_reason is not null then {{ kanta_raw_values('consent_events') }}
+        end as raw_values
+    from flagged
+    left join erased_customers
+        on flagged.customer_id = erased_customers.customer_id
+)
+
+select * from final

@@ -1,0 +1,80 @@
+-- Customers, typed and checked. Every raw row is kept with its quarantine reason (null when
+-- valid); two different rows for one customer_id are both quarantined as conflicting.
+
+with
+
+raw_rows as (
+    select * from {{ ref('base_shop__customers') }}
+),
+
+erasure_requests as (
+    select * from {{ ref('base_shop__erasure_requests_checked') }}
+),
+
+erased_customers as (
+    select distinct customer_id
+    from erasure_requests
+    where quarantine_reason is null
+),
+
+parsed as (
+    select
+        {{ kanta_parsed_columns('customers') }},
+        {{ kanta_raw_fingerprint('customers') }} as row_fingerprint
+    from raw_rows
+),
+
+classified as (
+    select
+        *,
+        case
+            {{ kanta_contract_reason_branches('customers') }}
+            when {{ kanta_has_conflicting_copies('customer_id') }} then 'conflicting_duplicate'
+        end as quarantine_reason
+    from parsed
+),
+
+flagged as (
+    select
+        *,
+        {{ kanta_is_collapsed_copy() }} as is_collapsed_duplicate
+    from classified
+),
+
+final as (
+    select
+        flagged.customer_id,
+        flagged.email,
+        lower(trim(flagged.email)) as email_key,
+        flagged.created_at,
+        flagged.birth_year,
+        flagged.gender,
+        flagged.city,
+        flagged.postcode,
+        flagged.country,
+        flagged.company_name,
+        flagged.is_business,
+        flagged.referred_by_customer_id,
+        flagged.marketing_consent,
+        flagged.customer_id as row_key,
+        flagged.quarantine_reason,
+        flagged.is_collapsed_duplicate,
+        coalesce(
+            flagged.quarantine_reason is null
+            and not flagged.is_collapsed_duplicate
+            and erased_customers.customer_id is not null,
+            false
+        ) as is_erased,
+        flagged.file_row_number,
+        flagged.line_number,
+        flagged.source_file,
+        flagged.missing_columns,
+        case
+            when flagged.quarantine_reason is not null then {{ kanta_raw_values('customers') }}
+        end as raw_values
+    from flagged
+    left join erased_customers
+        on flagged.customer_id = erased_customers.customer_id
+)
+
+select * from final

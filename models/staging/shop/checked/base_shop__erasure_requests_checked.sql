@@ -1,0 +1,42 @@
+-- Erasure requests, typed and checked. Every raw row is kept, with the reason it is
+-- quarantined (null when valid) and whether it is an extra copy of an identical row.
+
+with
+
+raw_rows as (
+    select * from {{ ref('base_shop__erasure_requests') }}
+),
+
+parsed as (
+    select
+        {{ kanta_parsed_columns('erasure_requests') }},
+        {{ kanta_raw_fingerprint('erasure_requests') }} as row_fingerprint
+    from raw_rows
+),
+
+classified as (
+    select
+        *,
+        case
+            {{ kanta_contract_reason_branches('erasure_requests') }}
+        end as quarantine_reason
+    from parsed
+),
+
+final as (
+    select
+        customer_id,
+        requested_at,
+        customer_id as row_key,
+        quarantine_reason,
+        {{ kanta_is_collapsed_copy() }} as is_collapsed_duplicate,
+        false as is_erased,
+        file_row_number,
+        line_number,
+        source_file,
+        missing_columns,
+        case when quarantine_reason is not null then {{ kanta_raw_values('erasure_requests') }} end as raw_values
+    from classified
+)
+
+select * from final

@@ -1,0 +1,83 @@
+-- Order lines, typed and checked. Every raw row is kept with its quarantine reason (null when
+-- valid). A line needs a loaded order: lines of quarantined orders and lines whose order is in
+-- no orders row are quarantined; lines of erased orders are erased with them.
+
+with
+
+raw_rows as (
+    select * from {{ ref('base_shop__order_lines') }}
+),
+
+orders as (
+    select * from {{ ref('base_shop__orders_checked') }}
+),
+
+order_ids as (
+    -- Every order id the orders file holds, and what became of it.
+    select
+        order_id,
+        {{ kanta_bool_or('quarantine_reason is null') }} as has_valid_row,
+        {{ kanta_bool_or('is_erased') }} as is_erased
+    from orders
+    where order_id is not null
+    group by order_id
+),
+
+parsed as (
+    select
+        {{ kanta_parsed_columns('order_lines') }},
+        {{ kanta_raw_fingerprint('order_lines') }} as row_fingerprint
+    from raw_rows
+),
+
+checked_alone as (
+    select
+        *,
+        case
+            {{ kanta_contract_reason_branches('order_lines') }}
+            when line_total < 0 then 'negative_total'
+            when quantity < 0 then 'negative_quantity'
+        end as line_reason
+    from parsed
+),
+
+classified as (
+    select
+        checked_alone.*,
+        order_ids.is_erased as is_order_erased,
+        case
+            when checked_alone.line_reason is not null then checked_alone.line_reason
+            when order_ids.order_id is null then 'line_without_order'
+            when not order_ids.has_valid_row then 'order_quarantined'
+        end as quarantine_reason
+    from checked_alone
+    left join order_ids
+        on checked_alone.order_id = order_ids.order_id
+),
+
+flagged as (
+    select
+        *,
+        {{ kanta_is_collapsed_copy() }} as is_collapsed_duplicate
+    from classified
+),
+
+final as (
+    select
+        order_id,
+        product_id,
+        quantity,
+        line_total,
+        coalesce(order_id, '') || ' / ' || coalesce(product_id, '') as row_key,
+        quarantine_reason,
+        is_collapsed_duplicate,
+        coalesce(quarantine_reason is null and not is_collapsed_duplicate and is_order_erased, false) as is_erased,
+        file_row_number,
+        line_number,
+        source_file,
+        missing_columns,
+        case when quarantine_reason is not null then {{ kanta_raw_values('order_lines') }} end as raw_values
+    from flagged
+)
+
+select * from final

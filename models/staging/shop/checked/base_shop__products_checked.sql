@@ -1,0 +1,46 @@
+-- Products, typed and checked. Every raw row is kept with its quarantine reason (null when
+-- valid); two different rows for one product_id are both quarantined as conflicting.
+
+with
+
+raw_rows as (
+    select * from {{ ref('base_shop__products') }}
+),
+
+parsed as (
+    select
+        {{ kanta_parsed_columns('products') }},
+        {{ kanta_raw_fingerprint('products') }} as row_fingerprint
+    from raw_rows
+),
+
+classified as (
+    select
+        *,
+        case
+            {{ kanta_contract_reason_branches('products') }}
+            when {{ kanta_has_conflicting_copies('product_id') }} then 'conflicting_duplicate'
+        end as quarantine_reason
+    from parsed
+),
+
+final as (
+    select
+        product_id,
+        product_name,
+        lower(category) as category,
+        brand,
+        is_consumable,
+        product_id as row_key,
+        quarantine_reason,
+        {{ kanta_is_collapsed_copy() }} as is_collapsed_duplicate,
+        false as is_erased,
+        file_row_number,
+        line_number,
+        source_file,
+        missing_columns,
+        case when quarantine_reason is not null then {{ kanta_raw_values('products') }} end as raw_values
+    from classified
+)
+
+select * from final

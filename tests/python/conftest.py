@@ -1,0 +1,117 @@
+"""pytest harness: build the kanta dbt project in-process on a raw folder, then query the marts.
+
+`build_shop(raw_dir, as_of_date=..., vars=...)` runs `dbt build` (or another command) with
+dbtRunner into a fresh DuckDB file and returns a `Build` to query. `demo_build` is the demo
+shop in data/demo, built once per test session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from dbt.cli.main import dbtRunner
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DEMO_DIR = PROJECT_DIR / "data" / "demo"
+
+
+@dataclass
+class Build:
+    """The outcome of one dbt invocation on one raw folder."""
+
+    db_path: Path
+    success: bool
+    messages: list[str] = field(default_factory=list)
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of a query as dicts (column name -> value)."""
+        con = duckdb.connect(str(self.db_path))
+        try:
+            result = con.execute(sql, params or [])
+            names = [column[0] for column in result.description]
+            return [dict(zip(names, row)) for row in result.fetchall()]
+        finally:
+            con.close()
+
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        rows = self.rows(sql, params)
+        return next(iter(rows[0].values())) if rows else None
+
+    def error_text(self) -> str:
+        return "\n".join(self.messages)
+
+
+def run_dbt(
+    work_dir: Path,
+    raw_dir: Path,
+    *,
+    command: str = "build",
+    as_of_date: str | None = None,
+    variables: dict[str, Any] | None = None,
+    extra_args: list[str] | None = None,
+) -> Build:
+    """Run one dbt command in-process on `raw_dir`, into `work_dir/kanta.duckdb`."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    db_path = work_dir / "kanta.duckdb"
+    all_vars: dict[str, Any] = {"raw_dir": str(raw_dir)}
+    if as_of_date is not None:
+        all_vars["as_of_date"] = as_of_date
+    all_vars.update(variables or {})
+    args = [
+        command,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_DIR / "profiles"),
+        "--target-path", str(work_dir / "target"),
+        "--log-path", str(work_dir / "logs"),
+        "--vars", json.dumps(all_vars),
+        "--quiet",
+        *(extra_args or []),
+    ]
+    previous = os.environ.get("KANTA_DB")
+    os.environ["KANTA_DB"] = str(db_path)
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        if previous is None:
+            os.environ.pop("KANTA_DB", None)
+        else:
+            os.environ["KANTA_DB"] = previous
+    messages: list[str] = []
+    if result.exception is not None:
+        messages.append(str(result.exception))
+    for node_result in getattr(result.result, "results", None) or []:
+        if str(node_result.status) not in ("success", "pass"):
+            messages.append(f"{node_result.node.name}: {node_result.status}: {node_result.message}")
+    return Build(db_path=db_path, success=bool(result.success), messages=messages)
+
+
+BuildShop = Callable[..., Build]
+
+
+@pytest.fixture
+def build_shop(tmp_path: Path) -> BuildShop:
+    """Build the project on a raw folder into a fresh DuckDB file under tmp_path."""
+    counter = iter(range(1000))
+
+    def _build(raw_dir: Path, **kwargs: Any) -> Build:
+        return run_dbt(tmp_path / f"build_{next(counter)}", raw_dir, **kwargs)
+
+    return _build
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
+    """The demo shop of data/demo, built once with every data test."""
+    work_dir = tmp_path_factory.mktemp("demo_build")
+    build = run_dbt(work_dir, DEMO_DIR)
+    assert build.success, build.error_text()
+    yield build
+    shutil.rmtree(work_dir, ignore_errors=True)
