@@ -38,3 +38,57 @@
     else '65_plus'
   end
 {%- endmacro %}
+
+
+{#-
+  RFM scoring as one select over `input` (a CTE or relation with customer_id, recency_days,
+  order_count, total_revenue): the input's columns plus r_score, f_score, m_score,
+  map_axis_score and rfm_segment. Scores are tie-consistent quintiles among the rows of the
+  same `partition_by` (all rows when none), or for the metrics in the var
+  rfm_threshold_metrics, the fixed cut-offs of the seed rfm_score_thresholds. The segment comes
+  from the seed rfm_segment_map. customer_rfm and segment_history both score with it, so a
+  snapshot is scored exactly as a build on that day would be.
+-#}
+{% macro kanta_rfm_scores(input, partition_by=none) -%}
+  {%- set threshold_metrics = var('rfm_threshold_metrics') -%}
+  {%- set metrics = [
+      ('recency', 'r_score', 'recency_days', 'recency_days desc'),
+      ('frequency', 'f_score', 'order_count', 'order_count asc'),
+      ('monetary', 'm_score', 'total_revenue', 'total_revenue asc')] -%}
+  select
+      scored.*,
+      coalesce(segment_map.segment, 'unknown') as rfm_segment
+  from (
+      select
+          scores.*,
+          {% if var('rfm_map_axis') == 'fm' -%}
+          -- rfm_map_axis fm: round-half-up((f + m) / 2), in integers
+          cast(floor((scores.f_score + scores.m_score + 1) / 2) as integer)
+          {%- else -%}
+          scores.f_score
+          {%- endif %} as map_axis_score
+      from (
+          select
+              rfm_input.*,
+              {%- for metric, score, column, worst_first in metrics %}
+              {%- if metric in threshold_metrics %}
+              (
+                  select max(thresholds.score)
+                  from {{ ref('rfm_score_thresholds') }} as thresholds
+                  where
+                      thresholds.metric = '{{ metric }}'
+                      and rfm_input.{{ column }} >= thresholds.min_value
+                      and (thresholds.max_value is null or rfm_input.{{ column }} < thresholds.max_value)
+              ) as {{ score }}{{ ',' if not loop.last }}
+              {%- else %}
+              {{ kanta_quintile_score(worst_first, partition_by) }} as {{ score }}{{ ',' if not loop.last }}
+              {%- endif %}
+              {%- endfor %}
+          from {{ input }} as rfm_input
+      ) as scores
+  ) as scored
+  left join {{ ref('rfm_segment_map') }} as segment_map
+      on
+          scored.r_score = segment_map.r_score
+          and scored.map_axis_score = segment_map.f_score
+{%- endmacro %}
