@@ -51,6 +51,7 @@
 -#}
 {% macro kanta_rfm_scores(input, partition_by=none) -%}
   {%- set threshold_metrics = var('rfm_threshold_metrics') -%}
+  {%- set thresholds_relation = ref('rfm_score_thresholds') -%}  {#- referenced always: stable lineage -#}
   {%- set metrics = [
       ('recency', 'r_score', 'recency_days', 'recency_days desc'),
       ('frequency', 'f_score', 'order_count', 'order_count asc'),
@@ -74,7 +75,7 @@
               {%- if metric in threshold_metrics %}
               (
                   select max(thresholds.score)
-                  from {{ ref('rfm_score_thresholds') }} as thresholds
+                  from {{ thresholds_relation }} as thresholds
                   where
                       thresholds.metric = '{{ metric }}'
                       and rfm_input.{{ column }} >= thresholds.min_value
