@@ -1,0 +1,126 @@
+{#-
+  Helpers of the activation marts that read baskets and purchase histories (life events,
+  replenishment, affinities). Engine-specific SQL is dispatched; the default is DuckDB's.
+-#}
+
+{#- Aggregate: the distinct non-null values of a text expression, sorted ascending and joined
+    with `separator` ('collar; leash; pet bed'). Null when the group has no value. -#}
+{% macro kanta_sorted_distinct_join(expression, separator='; ') -%}
+  {{ return(adapter.dispatch('kanta_sorted_distinct_join', 'kanta')(expression, separator)) }}
+{%- endmacro %}
+
+{% macro default__kanta_sorted_distinct_join(expression, separator) -%}
+  string_agg(distinct {{ expression }}, {{ kanta_sql_string(separator) }} order by {{ expression }})
+{%- endmacro %}
+
+{% macro spark__kanta_sorted_distinct_join(expression, separator) -%}
+  nullif(array_join(array_sort(collect_set({{ expression }})), {{ kanta_sql_string(separator) }}), '')
+{%- endmacro %}
+
+
+{#- Whole days, rounded half up (30.5 -> 31), from a non-negative number of days such as a
+    median. floor(x + 0.5) reads the same on every engine, unlike round() on doubles. -#}
+{% macro kanta_round_days(days_expression) -%}
+  cast(floor({{ days_expression }} + 0.5) as integer)
+{%- endmacro %}
+
+
+{#-
+  "Bought together" rules of an item (product_id, category, ...) as CTE definitions, to be
+  placed in a model's `with` after `items`, the CTE (or relation) with one row per (order_id,
+  <item_column>), distinct, of the baskets to analyse. Defines, in order:
+    affinity_item_orders   baskets holding each item
+    affinity_basket_count  one row: all baskets of `items` (the support denominator)
+    affinity_pair_counts   each unordered pair once (item < other_item, a self-join on
+                           order_id), kept at var min_orders_together or more
+    affinity_pairs         both directions of every kept pair (the pair list is read once)
+    affinity_measured      the counts and measures of each directed pair
+    affinity_rules         item, other_item, orders_together, item_orders, other_item_orders,
+                           baskets, support, confidence, lift, rank
+  support = together / baskets; confidence = together / item_orders; lift = confidence /
+  (other_item_orders / baskets); rank per item by confidence desc, orders_together desc, then
+  other_item (unique, deterministic). `baskets`: a relation or CTE with one row and a column
+  `baskets` to use as the denominator instead (when some analysed baskets hold no item, e.g.
+  only uncategorised products). Ends with a trailing comma.
+-#}
+{% macro kanta_affinity_ctes(items, item_column, baskets=none) -%}
+affinity_item_orders as (
+    select
+        {{ item_column }} as item,
+        count(*) as item_orders
+    from {{ items }}
+    group by {{ item_column }}
+),
+
+affinity_basket_count as (
+    {%- if baskets %}
+    select baskets
+    from {{ baskets }}
+    {%- else %}
+    select count(distinct order_id) as baskets
+    from {{ items }}
+    {%- endif %}
+),
+
+affinity_pair_counts as (
+    select
+        left_items.{{ item_column }} as item,
+        right_items.{{ item_column }} as other_item,
+        count(*) as orders_together
+    from {{ items }} as left_items
+    inner join {{ items }} as right_items
+        on
+            left_items.order_id = right_items.order_id
+            and left_items.{{ item_column }} < right_items.{{ item_column }}
+    group by
+        left_items.{{ item_column }},
+        right_items.{{ item_column }}
+    -- var min_orders_together: rarer pairs are noise (SPEC default 5).
+    having count(*) >= {{ var('min_orders_together') }}
+),
+
+affinity_pairs as (
+    select
+        case when directions.is_reversed then affinity_pair_counts.other_item else affinity_pair_counts.item end
+            as item,
+        case when directions.is_reversed then affinity_pair_counts.item else affinity_pair_counts.other_item end
+            as other_item,
+        affinity_pair_counts.orders_together
+    from affinity_pair_counts
+    cross join (
+        select false as is_reversed
+        union all
+        select true as is_reversed
+    ) as directions
+),
+
+affinity_measured as (
+    select
+        affinity_pairs.item,
+        affinity_pairs.other_item,
+        affinity_pairs.orders_together,
+        item_orders.item_orders,
+        other_item_orders.item_orders as other_item_orders,
+        affinity_basket_count.baskets,
+        affinity_pairs.orders_together / cast(affinity_basket_count.baskets as double) as support,
+        affinity_pairs.orders_together / cast(item_orders.item_orders as double) as confidence,
+        (affinity_pairs.orders_together / cast(item_orders.item_orders as double))
+        / (other_item_orders.item_orders / cast(affinity_basket_count.baskets as double)) as lift
+    from affinity_pairs
+    inner join affinity_item_orders as item_orders
+        on affinity_pairs.item = item_orders.item
+    inner join affinity_item_orders as other_item_orders
+        on affinity_pairs.other_item = other_item_orders.item
+    cross join affinity_basket_count
+),
+
+affinity_rules as (
+    select
+        *,
+        row_number() over (
+            partition by item
+            order by confidence desc, orders_together desc, other_item asc
+        ) as rank
+    from affinity_measured
+),
+{%- endmacro %}

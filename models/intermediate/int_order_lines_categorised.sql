@@ -1,0 +1,43 @@
+-- Lines of counted orders before as_of_date, with the buyer, the day and the product's category,
+-- and whether the product counts as consumable for replenishment (SPEC section 3: consumable
+-- products only where products.is_consumable exists). Read by the activation marts.
+{{ config(materialized='table') }}
+
+with
+
+orders as (
+    select * from {{ ref('int_orders_counted') }}
+),
+
+order_lines as (
+    select * from {{ ref('stg_shop__order_lines') }}
+),
+
+products as (
+    select * from {{ ref('stg_shop__products') }}
+),
+
+catalogue as (
+    -- Does the catalogue say which products are consumable at all? Without an is_consumable
+    -- column (or with no value in it) every product counts as consumable.
+    select count(is_consumable) > 0 as has_consumable_flags
+    from products
+),
+
+final as (
+    select
+        order_lines.order_id,
+        orders.customer_id,
+        orders.order_date,
+        order_lines.product_id,
+        products.category,
+        coalesce(products.is_consumable, not catalogue.has_consumable_flags) as is_replenishable
+    from order_lines
+    inner join orders
+        on order_lines.order_id = orders.order_id
+    left join products
+        on order_lines.product_id = products.product_id
+    cross join catalogue
+)
+
+select * from final

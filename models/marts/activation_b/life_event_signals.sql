@@ -1,0 +1,156 @@
+-- Life events read from baskets (SPEC section 3): a customer who buys at least min_matches of an
+-- event's trigger categories within window_days (seed life_event_rules) has probably got a pet,
+-- a baby or a new home. One row per buyer and life event, on the day the rule first matched.
+--
+-- The window of a day d is the window_days days ending on d, both ends included:
+-- [d - window_days + 1, d]. The rule matches on d when the distinct trigger categories bought
+-- on those days reach min_matches; detected_on is the earliest such d (always a purchase day).
+
+with
+
+order_lines as (
+    select * from {{ ref('int_order_lines_categorised') }}
+),
+
+life_event_rules as (
+    select * from {{ ref('life_event_rules') }}
+),
+
+customer_facts as (
+    select * from {{ ref('customer_facts') }}
+),
+
+rule_categories as (
+    select
+        life_event,
+        lower(trim(category)) as category
+    from life_event_rules
+),
+
+events as (
+    -- min_matches, window_days and recommended_categories belong to the life event and are
+    -- repeated on each of its rows (a seed test checks that they agree).
+    select
+        life_event,
+        max(min_matches) as min_matches,
+        max(window_days) as window_days,
+        max(trim(recommended_categories)) as recommended_categories
+    from life_event_rules
+    group by life_event
+),
+
+trigger_days as (
+    -- Each day a buyer bought a trigger category of an event.
+    select distinct
+        order_lines.customer_id,
+        rule_categories.life_event,
+        rule_categories.category,
+        order_lines.order_date as purchase_date
+    from order_lines
+    inner join rule_categories
+        on order_lines.category = rule_categories.category
+),
+
+candidates as (
+    -- Buyers who ever bought enough trigger categories: only they can match, so the window
+    -- join below runs on them alone.
+    select
+        trigger_days.customer_id,
+        trigger_days.life_event
+    from trigger_days
+    inner join events
+        on trigger_days.life_event = events.life_event
+    group by
+        trigger_days.customer_id,
+        trigger_days.life_event,
+        events.min_matches
+    having count(distinct trigger_days.category) >= events.min_matches
+),
+
+candidate_days as (
+    select
+        trigger_days.*,
+        events.min_matches,
+        events.window_days
+    from trigger_days
+    inner join candidates
+        on
+            trigger_days.customer_id = candidates.customer_id
+            and trigger_days.life_event = candidates.life_event
+    inner join events
+        on trigger_days.life_event = events.life_event
+),
+
+window_matches as (
+    -- For each purchase day d, the distinct trigger categories bought in [d - window + 1, d]:
+    -- a range self-join limited to the window, per buyer and event.
+    select
+        window_end.customer_id,
+        window_end.life_event,
+        window_end.purchase_date as matched_on,
+        window_end.min_matches,
+        count(distinct in_window.category) as categories_in_window
+    from candidate_days as window_end
+    inner join candidate_days as in_window
+        on
+            window_end.customer_id = in_window.customer_id
+            and window_end.life_event = in_window.life_event
+            and window_end.purchase_date >= in_window.purchase_date
+            and {{ kanta_add_days('window_end.purchase_date', '1 - window_end.window_days') }}
+            <= in_window.purchase_date
+    group by
+        window_end.customer_id,
+        window_end.life_event,
+        window_end.purchase_date,
+        window_end.min_matches
+),
+
+detected as (
+    select
+        customer_id,
+        life_event,
+        min(matched_on) as detected_on
+    from window_matches
+    where categories_in_window >= min_matches
+    group by
+        customer_id,
+        life_event
+),
+
+matched_categories as (
+    -- The trigger categories bought in the window that ended on detected_on.
+    select
+        detected.customer_id,
+        detected.life_event,
+        detected.detected_on,
+        {{ kanta_sorted_distinct_join('candidate_days.category') }} as trigger_categories
+    from detected
+    inner join candidate_days
+        on
+            detected.customer_id = candidate_days.customer_id
+            and detected.life_event = candidate_days.life_event
+            and detected.detected_on >= candidate_days.purchase_date
+            and {{ kanta_add_days('detected.detected_on', '1 - candidate_days.window_days') }}
+            <= candidate_days.purchase_date
+    group by
+        detected.customer_id,
+        detected.life_event,
+        detected.detected_on
+),
+
+final as (
+    select
+        cast(matched_categories.customer_id as string) as customer_id,
+        cast(matched_categories.life_event as string) as life_event,
+        cast(matched_categories.detected_on as date) as detected_on,
+        cast(matched_categories.trigger_categories as string) as trigger_categories,
+        cast(events.recommended_categories as string) as recommended_categories,
+        cast(coalesce(customer_facts.is_marketable, false) as boolean) as is_marketable
+    from matched_categories
+    inner join events
+        on matched_categories.life_event = events.life_event
+    inner join customer_facts
+        on matched_categories.customer_id = customer_facts.customer_id
+)
+
+select * from final

@@ -1,0 +1,101 @@
+-- What a buyer will run out of (SPEC section 3): consumable products the customer bought on at
+-- least two different days, their usual interval and when the next purchase is expected.
+--
+-- purchases: distinct days on which the customer bought the product. Intervals: days between
+-- consecutive purchase days. next_expected_date = last_purchase_date + the median interval
+-- rounded half up to whole days. is_subscription_candidate: 3+ purchases and a coefficient of
+-- variation (population standard deviation / mean of the intervals) at most steady_interval_cv.
+
+with
+
+order_lines as (
+    select * from {{ ref('int_order_lines_categorised') }}
+),
+
+customer_facts as (
+    select * from {{ ref('customer_facts') }}
+),
+
+purchase_days as (
+    select distinct
+        customer_id,
+        product_id,
+        order_date as purchase_date
+    from order_lines
+    where is_replenishable
+),
+
+sequenced as (
+    select
+        customer_id,
+        product_id,
+        purchase_date,
+        lag(purchase_date) over (
+            partition by customer_id, product_id
+            order by purchase_date
+        ) as previous_purchase_date
+    from purchase_days
+),
+
+intervals as (
+    select
+        customer_id,
+        product_id,
+        purchase_date,
+        {{ kanta_days_between('previous_purchase_date', 'purchase_date') }} as interval_days
+    from sequenced
+),
+
+cycles as (
+    select
+        customer_id,
+        product_id,
+        count(*) as purchases,
+        max(purchase_date) as last_purchase_date,
+        {{ kanta_median('interval_days') }} as median_interval_days,
+        avg(interval_days) as mean_interval_days,
+        stddev_pop(interval_days) as stddev_interval_days
+    from intervals
+    group by
+        customer_id,
+        product_id
+    -- An interval needs two purchase days.
+    having count(*) >= 2
+),
+
+scheduled as (
+    select
+        *,
+        {{ kanta_add_days('last_purchase_date', kanta_round_days('median_interval_days')) }} as next_expected_date,
+        stddev_interval_days / mean_interval_days as interval_cv
+    from cycles
+),
+
+final as (
+    select
+        cast(scheduled.customer_id as string) as customer_id,
+        cast(scheduled.product_id as string) as product_id,
+        cast(scheduled.purchases as bigint) as purchases,
+        cast(scheduled.median_interval_days as double) as median_interval_days,
+        cast(scheduled.last_purchase_date as date) as last_purchase_date,
+        cast(scheduled.next_expected_date as date) as next_expected_date,
+        cast(
+            -- var replenishment_horizon_days: remind this many days ahead (SPEC default 7).
+            scheduled.next_expected_date
+            < {{ kanta_add_days(kanta_as_of_date(), var('replenishment_horizon_days')) }}
+            as boolean
+        ) as is_due,
+        cast(
+            -- var steady_interval_cv: a steady cycle (SPEC default 0.35).
+            scheduled.purchases >= 3
+            and scheduled.interval_cv <= {{ var('steady_interval_cv') }}
+            as boolean
+        ) as is_subscription_candidate,
+        cast(scheduled.interval_cv as double) as interval_cv,
+        cast(coalesce(customer_facts.is_marketable, false) as boolean) as is_marketable
+    from scheduled
+    inner join customer_facts
+        on scheduled.customer_id = customer_facts.customer_id
+)
+
+select * from final
