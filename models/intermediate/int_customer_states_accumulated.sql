@@ -1,0 +1,44 @@
+-- Each buyer's state right after each day with counted orders: the orders, revenue and first
+-- order date added up to and including that day (last_order_date), and the day of the next
+-- counted order. The state is what a build would see on every day d with
+-- last_order_date < d <= next_order_date (orders before d only; no end while next_order_date
+-- is null), so the state on any past day is one range lookup instead of a rescan of orders.
+
+with
+
+orders as (
+    select * from {{ ref('int_orders_sequenced') }}
+),
+
+accumulated as (
+    select
+        customer_id,
+        order_date,
+        order_number,
+        sum(revenue) over (
+            partition by customer_id
+            order by order_number
+            rows between unbounded preceding and current row
+        ) as total_revenue,
+        min(order_date) over (partition by customer_id) as first_order_date,
+        lead(order_date) over (
+            partition by customer_id
+            order by order_number
+        ) as next_order_date
+    from orders
+),
+
+final as (
+    select
+        customer_id,
+        first_order_date,
+        order_date as last_order_date,
+        order_number as order_count,
+        total_revenue,
+        next_order_date
+    from accumulated
+    -- Orders are numbered by time, so the last order of a day carries the whole day's state.
+    where next_order_date is null or next_order_date > order_date
+)
+
+select * from final
