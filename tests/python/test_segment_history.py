@@ -79,7 +79,7 @@ def test_snapshot_equals_a_rebuild_on_that_day(demo_build: Build, build_shop: Bu
         for r in demo_build.rows(
             "select * from marts.segment_history where snapshot_date = ?", [day])
     }
-    rebuild = build_shop(DEMO_DIR, as_of_date=str(day), extra_args=["--select", "+customer_segments"])
+    rebuild = build_shop(DEMO_DIR, as_of_date=str(day), extra_args=["--select", "+customer_segments", "--indirect-selection", "buildable"])
     assert rebuild.success, rebuild.error_text()
     rebuilt = {
         r["customer_id"]: (r["rfm_segment"], r["lifecycle_stage"], r["r_score"], r["f_score"], r["m_score"])
