@@ -7,13 +7,15 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-8)
 
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 
-.PHONY: build test venv lint dbt-build pytest demo docs clean
+.PHONY: build test venv lint dbt-build pytest browser demo publish report export docs clean
 
-## build: create the venv, install pinned dependencies, build the demo shop (dbt build)
-build: venv dbt-build
+## build: create the venv, install pinned dependencies, build the demo shop (dbt build), then
+## publish the marts (published/) and write the report (published/report.html)
+build: venv
+	$(BIN)/python -m kanta build
 
 ## test: sqlfluff lint, dbt build with every data test on the demo shop, pytest
-test: venv lint dbt-build pytest
+test: venv browser lint dbt-build pytest
 
 venv: $(STAMP)
 
@@ -34,13 +36,30 @@ dbt-build: venv
 pytest: venv
 	$(BIN)/python -m pytest tests/python
 
+# The report test opens the report in headless Chromium, from Debian's packages.
+browser:
+	@command -v chromium >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "chromium could not be installed: the browser tests will be skipped"
+
+publish: venv
+	$(BIN)/python -m kanta publish
+
+report: venv
+	$(BIN)/python -m kanta report
+
+## export: audience files for an email tool (published/audiences/)
+export: venv
+	$(BIN)/python -m kanta export --out published/audiences
+
 ## demo: regenerate the shipped demo shop in data/demo
 demo: venv
 	$(BIN)/python -m kanta generate --customers 3000 --orders 15000 --seed 42 --format csv --out data/demo
 
 ## docs: the dbt documentation site as one offline HTML file (target/static_index.html)
 docs: venv
-	$(BIN)/dbt docs generate --static
+	$(BIN)/dbt docs generate --static --no-send-anonymous-usage-stats
 
 clean:
 	rm -rf target logs dbt_packages kanta.duckdb kanta.duckdb.wal published .pytest_cache
