@@ -7,14 +7,8 @@ raw_rows as (
     select * from {{ ref('base_shop__customers') }}
 ),
 
-erasure_requests as (
-    select * from {{ ref('base_shop__erasure_requests_checked') }}
-),
-
 erased_customers as (
-    select distinct customer_id
-    from erasure_requests
-    where quarantine_reason is null
+    select * from {{ ref('base_shop__erased_customer_ids') }}
 ),
 
 parsed as (

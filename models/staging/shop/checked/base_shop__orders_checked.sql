@@ -15,8 +15,8 @@ customers as (
     select * from {{ ref('base_shop__customers_checked') }}
 ),
 
-erasure_requests as (
-    select * from {{ ref('base_shop__erasure_requests_checked') }}
+erased_customers as (
+    select * from {{ ref('base_shop__erased_customer_ids') }}
 ),
 
 customer_emails as (
@@ -30,12 +30,6 @@ customer_emails as (
         and email_key is not null
         and email_key <> ''
     group by email_key
-),
-
-erased_customers as (
-    select distinct customer_id
-    from erasure_requests
-    where quarantine_reason is null
 ),
 
 parsed as (
