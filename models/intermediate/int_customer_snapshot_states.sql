@@ -38,8 +38,8 @@ final as (
     from states
     inner join snapshots
         on
-            snapshots.snapshot_date > states.last_order_date
-            and (states.next_order_date is null or snapshots.snapshot_date <= states.next_order_date)
+            states.last_order_date < snapshots.snapshot_date
+            and (states.next_order_date is null or states.next_order_date >= snapshots.snapshot_date)
 )
 
 select * from final

@@ -20,10 +20,10 @@ snapshots as (
 transitions as (
     select
         current_state.snapshot_date,
-        {%- for segmentation in segmentations %}
-        previous_state.{{ segmentation }} as from_{{ segmentation }},
-        current_state.{{ segmentation }} as to_{{ segmentation }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        previous_state.rfm_segment as from_rfm_segment,
+        current_state.rfm_segment as to_rfm_segment,
+        previous_state.lifecycle_stage as from_lifecycle_stage,
+        current_state.lifecycle_stage as to_lifecycle_stage
     from history as current_state
     inner join snapshots
         on current_state.snapshot_date = snapshots.snapshot_date
