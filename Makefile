@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-8)
 
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 
-.PHONY: build test venv lint dbt-build pytest browser demo publish report export docs clean
+.PHONY: build test venv lint dbt-build pytest browser demo publish report export bench docs clean
 
 ## build: create the venv, install pinned dependencies, build the demo shop (dbt build), then
 ## publish the marts (published/) and write the report (published/report.html)
@@ -56,6 +56,10 @@ export: venv
 ## demo: regenerate the shipped demo shop in data/demo
 demo: venv
 	$(BIN)/python -m kanta generate --customers 3000 --orders 15000 --seed 42 --format csv --out data/demo
+
+## bench: time dbt build and the customer marts at 100k, 1M and 10M orders (bench/results.md)
+bench: venv
+	$(BIN)/python -m kanta bench $(BENCH_ARGS)
 
 ## docs: the dbt documentation site as one offline HTML file (target/static_index.html)
 docs: venv

@@ -109,13 +109,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------
 
 def _subcommands() -> tuple[Callable[[argparse._SubParsersAction], None], ...]:  # type: ignore[type-arg]
-    from kanta import audiences, publish, report
+    from kanta import audiences, bench, publish, report
 
     return (
         add_generate_parser,
         publish.add_parser,    # build, publish
         report.add_parser,     # report
         audiences.add_parser,  # export
+        bench.add_parser,      # bench
     )
 
 

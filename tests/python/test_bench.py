@@ -1,0 +1,118 @@
+"""kanta bench: bench/reference.sql and the pandas version give exactly dbt's marts.
+
+A correctness test, not a timing test: the benchmark's comparison runs once on a tiny
+generated shop (2,000 orders, with the generator's bad rows, guest checkouts and erasures),
+without the full build, and every mart of both methods must equal dbt's row for row.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from kanta import bench
+
+ORDERS = 2000
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """`python -m kanta bench --sizes 2000 --skip-full-build`, work folder kept; (root, exit code)."""
+    root = tmp_path_factory.mktemp("bench")
+    exit_code = bench.main([
+        "--sizes", str(ORDERS),
+        "--skip-full-build",
+        "--cache-dir", str(root / "cache"),
+        "--out-dir", str(root / "out"),
+        "--work-dir", str(root / "work"),
+        "--keep-work",
+        "--no-progress",
+    ])
+    return root, exit_code
+
+
+def _results(root: Path) -> dict:
+    return json.loads((root / "out" / "results.json").read_text(encoding="utf-8"))
+
+
+def _workspace(root: Path) -> Path:
+    (folder,) = (root / "work").iterdir()
+    return folder
+
+
+def test_three_methods_give_identical_marts(bench_run: tuple[Path, int]) -> None:
+    root, exit_code = bench_run
+    (result,) = _results(root)["results"]
+    assert result["failed"] == [], result["failed"]
+    checks = {(check["mart"], check["method"]): check for check in result["checks"]}
+    assert set(checks) == {(mart, method) for mart in bench.MARTS for method in ("reference", "pandas")}
+    for (mart, method), check in checks.items():
+        assert check["dbt_rows"] > 0, mart
+        assert check["identical"], f"{mart} of {method} differs from dbt: {check}"
+    assert result["identical"] is True
+    assert exit_code == 0
+
+
+def test_results_are_written(bench_run: tuple[Path, int]) -> None:
+    root, _exit_code = bench_run
+    results = _results(root)
+    (result,) = results["results"]
+    assert (result["size"], result["orders"], result["customers"]) == ("2000", ORDERS, ORDERS // 10)
+    assert result["full_build_s"] is None  # --skip-full-build
+    assert set(result["runs"]) == set(bench.METHODS)
+    assert results["environment"]["repeat"] == 1
+    markdown = (root / "out" / "results.md").read_text(encoding="utf-8")
+    assert "| size | orders | customers | full build wall s |" in markdown
+    assert "| 2000 | 2,000 | 200 |" in markdown
+    assert (root / "cache" / "2000" / "orders.parquet").exists()
+
+
+def test_comparison_catches_one_changed_cent(bench_run: tuple[Path, int], tmp_path: Path) -> None:
+    """The check is not vacuous: one customer's revenue off by a cent is found."""
+    root, _exit_code = bench_run
+    workspace = _workspace(root)
+    pandas_dir = tmp_path / "pandas"
+    shutil.copytree(workspace / "pandas", pandas_dir)
+    facts = pandas_dir / "customer_facts.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"copy (select * replace (case when row_number() over (order by customer_id) = 1 "
+        f"then total_revenue + 0.01 else total_revenue end as total_revenue) "
+        f"from read_parquet('{facts}')) to '{tmp_path / 'changed.parquet'}' (format parquet)"
+    )
+    con.close()
+    shutil.move(tmp_path / "changed.parquet", facts)
+    checks = bench.compare_marts(workspace / "kanta.duckdb", workspace / "reference.duckdb", pandas_dir)
+    by_key = {(check.mart, check.method): check for check in checks}
+    changed = by_key[("customer_facts", "pandas")]
+    assert (changed.only_in_dbt, changed.only_in_method) == (1, 1)
+    assert not changed.identical
+    assert all(check.identical for key, check in by_key.items() if key != ("customer_facts", "pandas"))
+
+
+def test_a_cached_shop_is_reused(bench_run: tuple[Path, int]) -> None:
+    root, _exit_code = bench_run
+    shop, reused = bench.ensure_shop(bench.parse_size(str(ORDERS)), root / "cache", bench.DEFAULT_SEED, False)
+    assert reused
+    assert shop == root / "cache" / "2000"
+
+
+@pytest.mark.parametrize(
+    ("text", "orders"),
+    [("100k", 100_000), ("1m", 1_000_000), ("10M", 10_000_000), ("2_000", 2000), ("2.5k", 2500)],
+)
+def test_sizes(text: str, orders: int) -> None:
+    size = bench.parse_size(text)
+    assert size.orders == orders
+    assert size.customers == orders // 10
+
+
+def test_sizes_below_the_generator_minimum_are_refused() -> None:
+    with pytest.raises(ValueError):
+        bench.parse_size("500")
+    with pytest.raises(ValueError):
+        bench.parse_size("lots")
