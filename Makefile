@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-8)
 
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 
-.PHONY: build test venv lint dbt-build pytest browser demo publish report export bench docs clean
+.PHONY: build test test-spark java venv lint dbt-build pytest browser demo publish report export bench docs clean
 
 ## build: create the venv, install pinned dependencies, build the demo shop (dbt build), then
 ## publish the marts (published/) and write the report (published/report.html)
@@ -66,4 +66,22 @@ docs: venv
 	$(BIN)/dbt docs generate --static --no-send-anonymous-usage-stats
 
 clean:
-	rm -rf target logs dbt_packages kanta.duckdb kanta.duckdb.wal published .pytest_cache
+	rm -rf target logs dbt_packages kanta.duckdb kanta.duckdb.wal published .pytest_cache .spark
+
+## test-spark: the demo shop (and an awkward CSV shop) built on DuckDB and on Spark (dbt-spark,
+## session mode, Java 17), every mart compared row for row (kanta/spark_compare.py)
+SPARK_STAMP := $(VENV)/.spark-installed-$(shell cat requirements.txt requirements-spark.txt | md5sum | cut -c1-8)
+
+test-spark: venv $(SPARK_STAMP) java
+	KANTA_TEST_SPARK=1 $(BIN)/python -m pytest tests/python/test_spark.py -v
+
+$(SPARK_STAMP): requirements.txt requirements-spark.txt | venv
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	@rm -f $(VENV)/.spark-installed-* && touch $@
+
+# Spark runs on Java 17 (the machine's, else Debian's package).
+java:
+	@command -v java >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	    (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null) ; } || \
+	  { echo "kanta: make test-spark needs Java 17 (java on PATH)"; exit 1; }

@@ -109,7 +109,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------
 
 def _subcommands() -> tuple[Callable[[argparse._SubParsersAction], None], ...]:  # type: ignore[type-arg]
-    from kanta import audiences, bench, publish, report
+    from kanta import audiences, bench, predict, publish, report
 
     return (
         add_generate_parser,
@@ -117,6 +117,7 @@ def _subcommands() -> tuple[Callable[[argparse._SubParsersAction], None], ...]: 
         report.add_parser,     # report
         audiences.add_parser,  # export
         bench.add_parser,      # bench
+        predict.add_parser,    # predict
     )
 
 

@@ -16,7 +16,7 @@ quarantined as (
         '{{ raw_table }}' as table_name,
         source_file,
         case
-            when quarantine_reason = 'unparseable_line' then 'line ' || cast(line_number as varchar)
+            when quarantine_reason = 'unparseable_line' then 'line ' || cast(line_number as string)
             else coalesce(row_key, '')
         end as row_key,
         quarantine_reason as reason,

@@ -190,26 +190,10 @@ def test_kanta_version_is_one_number() -> None:
 
 
 def run_predict_step(db_path: Path) -> None:
-    """What `python -m kanta predict` does, here on DuckDB: read int_customer_clv_inputs, fit
-    and score with kanta.clv, and write kanta_clv_parameters and kanta_clv_scores beside it."""
-    con = duckdb.connect(str(db_path))
-    try:
-        inputs = con.sql("select * from intermediate.int_customer_clv_inputs").to_arrow_table()
-        x, t_x, T, zbar = (inputs.column(name).to_numpy(zero_copy_only=False)
-                           for name in ("x", "t_x", "t", "repeat_mean_revenue"))
-        bgnbd, spend = clv.fit_models(x, t_x, T, zbar, min_buyers=100, min_repeat_buyers=20)
-        fitted = pa.Table.from_pylist(clv.parameter_rows(bgnbd, spend))
-        scores = clv.score_columns(bgnbd.parameters, spend.parameters, x, t_x, T, zbar)
-        scored = pa.table({
-            "customer_id": inputs.column("customer_id"),
-            **{name: pa.array(values, mask=np.isnan(values)) for name, values in scores.items()},
-        })
-        con.register("fitted_rows", fitted)
-        con.register("scored_rows", scored)
-        con.execute("create or replace table intermediate.kanta_clv_parameters as select * from fitted_rows")
-        con.execute("create or replace table intermediate.kanta_clv_scores as select * from scored_rows")
-    finally:
-        con.close()
+    """The DuckDB path of `python -m kanta predict`."""
+    from kanta.predict import predict_duckdb
+
+    predict_duckdb(db_path)
 
 
 def test_fit_outside_the_build(cdnow_raw: Path, cdnow_build: Build, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ final as (
         cast(orders_aggregated.last_order_date as date) as last_order_date,
         cast(orders_aggregated.order_count as bigint) as order_count,
         cast(orders_aggregated.total_revenue as decimal(18, 2)) as total_revenue,
-        cast(orders_aggregated.total_revenue / orders_aggregated.order_count as decimal(18, 2)) as avg_order_value,
+        {{ kanta_money_ratio('orders_aggregated.total_revenue', 'orders_aggregated.order_count') }} as avg_order_value,
         cast(orders_aggregated.recency_days as integer) as recency_days,
         cast(orders_aggregated.tenure_days as integer) as tenure_days,
         cast(orders_aggregated.avg_days_between_orders as double) as avg_days_between_orders,

@@ -56,10 +56,13 @@ final as (
         cast(segment_rows.customers / cast(totals.customers as double) as double) as share_of_customers,
         cast(segment_rows.revenue as decimal(18, 2)) as revenue,
         cast(
-            case when totals.revenue > 0 then segment_rows.revenue / totals.revenue end as double
+            case
+                when totals.revenue > 0
+                    then cast(segment_rows.revenue as double) / cast(totals.revenue as double)
+            end as double
         ) as share_of_revenue,
         cast(segment_rows.revenue_last_365d as decimal(18, 2)) as revenue_last_365d,
-        cast(segment_rows.revenue / segment_rows.orders as decimal(18, 2)) as avg_order_value,
+        {{ kanta_money_ratio('segment_rows.revenue', 'segment_rows.orders') }} as avg_order_value,
         cast(segment_rows.customers < {{ var('min_segment_size') }} as boolean) as is_too_small,
         cast(segment_rows.orders as bigint) as orders
     from segment_rows

@@ -92,10 +92,7 @@ final as (
         cast(active_customers as bigint) as active_customers,
         cast(active_customers as double) / cast(cohort_size as double) as retention_rate,
         cast(revenue as decimal(18, 2)) as revenue,
-        cast(
-            round(cast(cumulative_revenue as double) / cast(cohort_size as double), 2)
-            as decimal(18, 2)
-        ) as cumulative_revenue_per_customer
+        {{ kanta_money_ratio('cumulative_revenue', 'cohort_size') }} as cumulative_revenue_per_customer
     from cumulated
 )
 
