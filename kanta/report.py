@@ -400,6 +400,36 @@ def reactivation_section(source: Source) -> Section:
     return Section(chart_id, title, intro, svg)
 
 
+CHURN_ORDER = {"high": 0, "medium": 1, "low": 2, "unknown": 3}
+
+
+def churn_section(source: Source) -> Section:
+    chart_id, title = "churn_risk", "Churn risk and predicted value"
+    intro = ("Buyers by churn risk (from P(alive), BG/NBD) and the revenue the prediction "
+             "models expect from them in the next 365 days (BG/NBD x Gamma-Gamma). A buyer "
+             "with one order day is never high risk: read their expected orders instead.")
+    if not source.has("marts", "customer_predictions"):
+        return Section(chart_id, title, intro, None, "marts.customer_predictions is missing")
+    rows = source.rows(
+        """
+        select churn_risk, count(*), coalesce(sum(predicted_clv_365d), 0)
+        from marts.customer_predictions
+        group by churn_risk
+        """
+    )
+    if not rows:
+        return Section(chart_id, title, intro, None, "marts.customer_predictions is empty")
+    rows.sort(key=lambda row: CHURN_ORDER.get(str(row[0]), 9))
+    categories = [f"{risk} ({charts.format_number(float(buyers), 0)} buyers)"
+                  for risk, buyers, _ in rows]
+    svg = charts.bar_chart(
+        chart_id, title, categories,
+        [("Predicted revenue, next 365 days", [float(row[2]) for row in rows])],
+        x_title="Predicted revenue, next 365 days", y_title="Churn risk",
+    )
+    return Section(chart_id, title, intro, svg)
+
+
 SECTIONS: tuple[Callable[[Source], Section], ...] = (
     cohort_section,
     rfm_section,
@@ -409,7 +439,66 @@ SECTIONS: tuple[Callable[[Source], Section], ...] = (
     retention_trend_section,
     order_time_section,
     reactivation_section,
+    churn_section,
 )
+
+
+# --------------------------------------------------------------------------------------
+# the campaign results table
+# --------------------------------------------------------------------------------------
+
+CAMPAIGN_HEADERS = ("Automation", "Wave", "Due month", "Treated", "Control",
+                    "Treated conversion", "Control conversion", "Lift", "95% interval",
+                    "Significant", "Incremental revenue")
+
+
+def campaign_rows(source: Source, limit: int = 12) -> list[list[str]] | None:
+    """The latest closed campaign windows, newest first; None without the mart."""
+    if not source.has("marts", "campaign_results"):
+        return None
+    rows = source.rows(
+        f"""
+        select automation, wave, due_month, treated_customers, control_customers,
+            treated_conversion_rate, control_conversion_rate, absolute_lift,
+            lift_ci_lower, lift_ci_upper, is_significant, incremental_revenue
+        from marts.campaign_results
+        order by due_month desc, automation, wave
+        limit {int(limit)}
+        """
+    )
+    table = []
+    for (automation, wave, due_month, treated, control, treated_rate, control_rate, lift,
+         lower, upper, significant, incremental) in rows:
+        interval = ("–" if lower is None or upper is None
+                    else f"{charts.format_percent(float(lower))} to {charts.format_percent(float(upper))}")
+        table.append([
+            str(automation), str(wave), str(due_month)[:7],
+            charts.format_number(float(treated), 0), charts.format_number(float(control), 0),
+            charts.format_percent(None if treated_rate is None else float(treated_rate)),
+            charts.format_percent(None if control_rate is None else float(control_rate)),
+            charts.format_percent(None if lift is None else float(lift)),
+            interval, "yes" if significant else "no",
+            charts.format_number(None if incremental is None else float(incremental), 0),
+        ])
+    return table
+
+
+def render_campaign_table(rows: Sequence[Sequence[str]] | None) -> str:
+    title = '<section id="campaign_results"><h2>Campaign results</h2>'
+    if rows is None:
+        return title + '<div class="missing">Not available: marts.campaign_results is missing.</div></section>'
+    intro = ("<p>Customers due in each automation and wave, split into treated and the "
+             "hold-out control group, with conversion within the window; the lift is treated "
+             "minus control conversion with its 95% interval. Closed windows only.</p>")
+    head = "".join(f'<th{"" if i < 3 else " class=num"}>{escape(name)}</th>'
+                   for i, name in enumerate(CAMPAIGN_HEADERS))
+    body = "".join(
+        "<tr>" + "".join(f'<td{"" if i < 3 else " class=num"}>{escape(value)}</td>'
+                         for i, value in enumerate(row)) + "</tr>"
+        for row in rows
+    )
+    return (f"{title}{intro}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            "</section>")
 
 
 # --------------------------------------------------------------------------------------
@@ -539,6 +628,7 @@ def render_html(
     segment_table: Sequence[Sequence[str]],
     missing_marts: Sequence[str],
     db_name: str,
+    campaign_table: Sequence[Sequence[str]] | None = None,
 ) -> str:
     as_of = as_of_date.isoformat() if as_of_date else "unknown"
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -562,6 +652,7 @@ generated {escape(generated)} from {escape(db_name)} · kanta {escape(__version_
 {render_figures(figures)}
 {"".join(render_section(section) for section in sections)}
 {render_segment_table(segment_table)}
+{render_campaign_table(campaign_table)}
 <footer>
 <p>Money is revenue in the shop's currency (order total minus refunds). Marts of the
 specification not in this build: {escape(missing)}.</p>
@@ -584,10 +675,12 @@ def write_report(db_path: str | Path, out_path: str | Path = "published/report.h
         figures = read_key_figures(source)
         sections = [make(source) for make in SECTIONS]
         segment_table = segment_rows(source)
+        campaign_table = campaign_rows(source)
         missing_marts = tuple(name for name in SPEC_MARTS if name not in source.marts())
     finally:
         con.close()
-    html = render_html(as_of_date, figures, sections, segment_table, missing_marts, db.name)
+    html = render_html(as_of_date, figures, sections, segment_table, missing_marts, db.name,
+                       campaign_table)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")

@@ -323,3 +323,20 @@ def test_demo_quarantine_matches_the_generator_manifest(demo_build) -> None:
     assert orders["revenue_loaded"] == Decimal(manifest["orders"]["revenue_loaded"])
     assert orders["revenue_quarantined"] == Decimal(manifest["orders"]["revenue_quarantined"])
     assert orders["revenue_erased"] == Decimal(manifest["orders"]["revenue_erased"])
+
+
+def test_exclude_shipping_and_tax_subtracts_both(tmp_path: Path, build_shop: BuildShop) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_csv(raw / "orders.csv", ORDER_COLUMNS, [
+        # 120.00 paid, 10.00 refunded, 8.00 shipping, 20.00 tax
+        order("O1", "C1", "2024-01-05 10:00:00", "120.00", refunded="10.00", shipping="8.00", tax="20.00"),
+        order("O2", "C2", "2024-01-06 10:00:00", "50.00"),   # no refund, shipping or tax columns set
+    ])
+    default = build_shop(raw)
+    excluded = build_shop(raw, variables={"exclude_shipping_and_tax": True})
+    assert default.success and excluded.success, default.error_text() + excluded.error_text()
+    revenue = "select order_id, revenue from staging.stg_shop__orders order by order_id"
+    assert [r["revenue"] for r in default.rows(revenue)] == [Decimal("110.00"), Decimal("50.00")]  # 120 - 10
+    assert [r["revenue"] for r in excluded.rows(revenue)] == [Decimal("82.00"), Decimal("50.00")]  # 120 - 10 - 8 - 20
+    assert excluded.scalar("select sum(total_revenue) from marts.customer_facts") == Decimal("132.00")

@@ -140,6 +140,26 @@ def test_report_has_one_svg_per_chart(report: Report) -> None:
     assert set(re.findall(r'<svg class="chart" data-chart="([a-z_]+)"', report.html)) == charts
 
 
+def test_report_shows_churn_risk_and_campaign_results(report: Report, report_build: Build) -> None:
+    # The churn chart names every churn_risk band with its buyer count from the mart.
+    from kanta.charts import format_number
+
+    bands = report_build.rows(
+        "select churn_risk as risk, count(*) as buyers from marts.customer_predictions group by all"
+    )
+    assert bands
+    for band in bands:
+        assert f"{band['risk']} ({format_number(float(band['buyers']), 0)} buyers)" in report.html
+    assert "churn_risk" in report.result.charts
+    # The campaign table: one row per result row shown (at most 12), newest due month first.
+    section = report.html.split('<section id="campaign_results">', 1)[1].split("</section>", 1)[0]
+    shown = section.count("<tr>") - 1
+    results = report_build.scalar("select count(*) from marts.campaign_results")
+    assert shown == min(12, results) and results > 0
+    latest = str(report_build.scalar("select max(due_month) from marts.campaign_results"))[:7]
+    assert latest in section
+
+
 def test_report_names_no_external_resource(report: Report) -> None:
     html = report.html.lower()
     assert "http://" not in html and "https://" not in html
