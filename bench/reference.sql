@@ -312,7 +312,13 @@ final as (
         cast(order_stats.last_order_date as date) as last_order_date,
         cast(order_stats.order_count as bigint) as order_count,
         cast(order_stats.total_revenue as decimal(18, 2)) as total_revenue,
-        cast(order_stats.total_revenue / order_stats.order_count as decimal(18, 2)) as avg_order_value,
+        -- money / count rounded to cents half away from zero, exactly (as kanta_money_ratio)
+        cast(
+            sign(order_stats.total_revenue)
+            * ((2 * abs(cast(order_stats.total_revenue * 100 as bigint)) + order_stats.order_count)
+               // (2 * order_stats.order_count))
+            / 100 as decimal(18, 2)
+        ) as avg_order_value,
         cast(getvariable('as_of_date') - order_stats.last_order_date as integer) as recency_days,
         cast(getvariable('as_of_date') - order_stats.first_order_date as integer) as tenure_days,
         cast(
@@ -489,10 +495,9 @@ select
     cast(active_customers as double) / cast(cohort_size as double) as retention_rate,
     cast(revenue as decimal(18, 2)) as revenue,
     cast(
-        round(
-            cast(sum(revenue) over (partition by cohort_month order by months_since_first) as double)
-            / cast(cohort_size as double),
-            2
-        ) as decimal(18, 2)
+        sign(sum(revenue) over (partition by cohort_month order by months_since_first))
+        * ((2 * abs(cast(sum(revenue) over (partition by cohort_month order by months_since_first) * 100 as bigint))
+            + cohort_size) // (2 * cohort_size))
+        / 100 as decimal(18, 2)
     ) as cumulative_revenue_per_customer
 from filled;

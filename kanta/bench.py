@@ -45,7 +45,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -430,17 +429,16 @@ def _cents(amount: pd.Series) -> pd.Series:
     return (amount * 100).round()
 
 
-def _round_half_away(values: pd.Series) -> pd.Series:
-    """Round to whole numbers, halves away from zero (C round(), as DuckDB casts do)."""
-    import numpy as np
+def _ratio_cents(cents: pd.Series, count: pd.Series) -> pd.Series:
+    """Whole cents / count, rounded half away from zero exactly (as kanta_money_ratio)."""
+    whole = cents.round().astype("int64")
+    n = count.astype("int64")
+    sign = (whole > 0).astype("int64") - (whole < 0).astype("int64")
+    return sign * ((2 * whole.abs() + n) // (2 * n))
 
-    whole = np.trunc(values)
-    return whole + np.sign(values) * (np.abs(values - whole) >= 0.5)
 
 
-def _money_round_2(value: float) -> float:
-    """DuckDB's round(double, 2): the exact value of the double, halves away from zero."""
-    return float(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
 
 
 def _guest_id(email_key: str) -> str:
@@ -601,7 +599,7 @@ def pandas_marts(raw_dir: Path, seed_dir: Path = SEED_DIR) -> dict[str, pd.DataF
     )
 
     total_euros = facts["total_cents"] / 100
-    avg_order_cents = _round_half_away(total_euros / facts["order_count"] * 100)
+    avg_order_cents = _ratio_cents(facts["total_cents"], facts["order_count"])
     customer_facts = pd.DataFrame({
         "customer_id": facts.index,
         "first_order_date": facts["first_order_date"],
@@ -671,7 +669,6 @@ def pandas_marts(raw_dir: Path, seed_dir: Path = SEED_DIR) -> dict[str, pd.DataF
     grid["active_customers"] = grid["active_customers"].fillna(0).astype("int64")
     grid["revenue_cents"] = grid["revenue_cents"].fillna(0)
     grid = grid.sort_values(["cohort", "months_since_first"])
-    cumulative_euros = grid.groupby("cohort")["revenue_cents"].cumsum() / 100
     cohort_retention = pd.DataFrame({
         "cohort_month": pd.to_datetime(pd.DataFrame({
             "year": grid["cohort"] // 12, "month": grid["cohort"] % 12 + 1, "day": 1})),
@@ -680,9 +677,9 @@ def pandas_marts(raw_dir: Path, seed_dir: Path = SEED_DIR) -> dict[str, pd.DataF
         "active_customers": grid["active_customers"],
         "retention_rate": grid["active_customers"] / grid["cohort_size"],
         "revenue": grid["revenue_cents"] / 100,
-        "cumulative_revenue_per_customer": [
-            _money_round_2(value) for value in (cumulative_euros / grid["cohort_size"]).tolist()
-        ],
+        "cumulative_revenue_per_customer": _ratio_cents(
+            grid.groupby("cohort")["revenue_cents"].cumsum(), grid["cohort_size"]
+        ) / 100,
     })
     return {"customer_facts": customer_facts, "customer_rfm": rfm, "cohort_retention": cohort_retention}
 
