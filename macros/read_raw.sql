@@ -102,6 +102,49 @@
 {% endmacro %}
 
 
+{#- Contract checks shared by every engine's reader. A required file that is absent stops the
+    build with one line naming it. -#}
+{% macro kanta_require_raw_file(table_name, spec, raw_file) %}
+  {%- if execute and raw_file is none and spec.meta.get('required') -%}
+    {%- do exceptions.raise_compiler_error(
+        "kanta: required raw file missing: " ~ kanta_raw_dir() ~ "/" ~ table_name
+        ~ ".csv (or .parquet) was not found (raw_dir = '" ~ kanta_raw_dir() ~ "')") -%}
+  {%- endif -%}
+{% endmacro %}
+
+
+{#- The optional contract columns the file lacks; a missing required column stops the build
+    with one line naming the file and the column. -#}
+{% macro kanta_missing_raw_columns(raw_file, header, contract) %}
+  {%- set missing = [] -%}
+  {%- for column in contract if column.name not in header -%}
+    {%- if column.meta.get('required') -%}
+      {%- do exceptions.raise_compiler_error(
+          "kanta: " ~ raw_file.path ~ ": required column '" ~ column.name ~ "' is missing"
+          ~ " (columns found: " ~ (header | join(', ')) ~ ")") -%}
+    {%- endif -%}
+    {%- do missing.append(column.name) -%}
+  {%- endfor -%}
+  {%- do return(missing) -%}
+{% endmacro %}
+
+
+{#- An absent optional file (or parse time): an empty table with the base model's columns. -#}
+{% macro kanta_empty_raw_select(contract) -%}
+select
+  {%- for column in contract %}
+  cast(null as string) as {{ column.name }},
+  {%- endfor %}
+  cast(null as bigint) as _kanta_row_number,
+  cast(null as bigint) as _kanta_line_number,
+  cast(null as string) as _kanta_raw_line,
+  cast(null as string) as _kanta_parse_error,
+  cast(null as string) as _kanta_source_file,
+  cast(null as string) as _kanta_missing_columns
+where false
+{%- endmacro %}
+
+
 {% macro kanta_read_raw(source_relation) %}
   {{ return(adapter.dispatch('kanta_read_raw', 'kanta')(source_relation)) }}
 {% endmacro %}
@@ -112,37 +155,14 @@
   {%- set contract = spec.columns.values() | list -%}
   {%- set raw_file = kanta_locate_raw_file(table_name) if execute else none -%}
 
-  {%- if execute and raw_file is none and spec.meta.get('required') -%}
-    {%- do exceptions.raise_compiler_error(
-        "kanta: required raw file missing: " ~ kanta_raw_dir() ~ "/" ~ table_name
-        ~ ".csv (or .parquet) was not found (raw_dir = '" ~ kanta_raw_dir() ~ "')") -%}
-  {%- endif -%}
+  {%- do kanta_require_raw_file(table_name, spec, raw_file) -%}
 
   {%- if raw_file is none %}
-{#- No file (or parse time): an empty table with the same columns. #}
-select
-  {%- for column in contract %}
-  cast(null as varchar) as {{ column.name }},
-  {%- endfor %}
-  cast(null as bigint) as _kanta_row_number,
-  cast(null as bigint) as _kanta_line_number,
-  cast(null as varchar) as _kanta_raw_line,
-  cast(null as varchar) as _kanta_parse_error,
-  cast(null as varchar) as _kanta_source_file,
-  cast(null as varchar) as _kanta_missing_columns
-where false
+{{ kanta_empty_raw_select(contract) }}
   {%- else -%}
 
   {%- set header = kanta_raw_header(raw_file) -%}
-  {%- set missing = [] -%}
-  {%- for column in contract if column.name not in header -%}
-    {%- if column.meta.get('required') -%}
-      {%- do exceptions.raise_compiler_error(
-          "kanta: " ~ raw_file.path ~ ": required column '" ~ column.name ~ "' is missing"
-          ~ " (columns found: " ~ (header | join(', ')) ~ ")") -%}
-    {%- endif -%}
-    {%- do missing.append(column.name) -%}
-  {%- endfor -%}
+  {%- set missing = kanta_missing_raw_columns(raw_file, header, contract) -%}
 
   {%- if raw_file.format == 'parquet' -%}
     {%- set reader = "read_parquet(" ~ kanta_sql_string(raw_file.path) ~ ")" -%}

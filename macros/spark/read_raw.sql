@@ -146,37 +146,14 @@ inner join (
   {%- set contract = spec.columns.values() | list -%}
   {%- set raw_file = kanta_locate_raw_file(table_name) if execute else none -%}
 
-  {%- if execute and raw_file is none and spec.meta.get('required') -%}
-    {%- do exceptions.raise_compiler_error(
-        "kanta: required raw file missing: " ~ kanta_raw_dir() ~ "/" ~ table_name
-        ~ ".csv (or .parquet) was not found (raw_dir = '" ~ kanta_raw_dir() ~ "')") -%}
-  {%- endif -%}
+  {%- do kanta_require_raw_file(table_name, spec, raw_file) -%}
 
   {%- if raw_file is none %}
-{#- No file (or parse time): an empty table with the same columns. #}
-select
-  {%- for column in contract %}
-  cast(null as string) as {{ column.name }},
-  {%- endfor %}
-  cast(null as bigint) as _kanta_row_number,
-  cast(null as bigint) as _kanta_line_number,
-  cast(null as string) as _kanta_raw_line,
-  cast(null as string) as _kanta_parse_error,
-  cast(null as string) as _kanta_source_file,
-  cast(null as string) as _kanta_missing_columns
-where false
+{{ kanta_empty_raw_select(contract) }}
   {%- else -%}
 
   {%- set header = kanta_raw_header(raw_file) -%}
-  {%- set missing = [] -%}
-  {%- for column in contract if column.name not in header -%}
-    {%- if column.meta.get('required') -%}
-      {%- do exceptions.raise_compiler_error(
-          "kanta: " ~ raw_file.path ~ ": required column '" ~ column.name ~ "' is missing"
-          ~ " (columns found: " ~ (header | join(', ')) ~ ")") -%}
-    {%- endif -%}
-    {%- do missing.append(column.name) -%}
-  {%- endfor -%}
+  {%- set missing = kanta_missing_raw_columns(raw_file, header, contract) -%}
   {%- set source_file = kanta_sql_string(raw_file.path) -%}
   {%- set missing_columns = kanta_sql_string(',' ~ (missing | join(',')) ~ ',') -%}
 
