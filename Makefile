@@ -23,8 +23,9 @@ $(STAMP): requirements.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@# The project's profiles folder sits next to .venv, wherever the project is moved or copied.
 	@grep -q DBT_PROFILES_DIR $(BIN)/activate || \
-	  echo 'export DBT_PROFILES_DIR="$(CURDIR)/profiles"  # kanta: dbt finds profiles/profiles.yml' >> $(BIN)/activate
+	  echo 'export DBT_PROFILES_DIR="$${VIRTUAL_ENV%/*}/profiles"  # kanta: dbt finds profiles/profiles.yml' >> $(BIN)/activate
 	@rm -f $(VENV)/.installed-* && touch $@
 
 lint: venv
