@@ -80,22 +80,44 @@
 {%- endmacro %}
 
 
-{#- True for the second and later copies of an exactly identical valid row: these are
-    collapsed (counted, not loaded); the first copy goes on. Needs quarantine_reason,
-    row_fingerprint and file_row_number. -#}
-{% macro kanta_is_collapsed_copy() -%}
-  coalesce(
-    quarantine_reason is null
-    and row_number() over (partition by row_fingerprint order by file_row_number) > 1,
-    false)
+{#- A select of every row of the CTE `rows` (needs row_fingerprint and file_row_number) with
+    first_copy_row_number: for a row whose exact raw text occurs more than once, the file row of
+    its first copy (null for a row that occurs once); and, given key_column, is_conflicting: the
+    key is held by two or more different rows. Both come from aggregates joined back, not from
+    window functions: a window over every row would sort the whole table twice. -#}
+{% macro kanta_copy_flags(rows, key_column=none) -%}
+    select
+        {{ rows }}.*,
+        repeated_rows.first_copy_row_number
+        {%- if key_column %},
+        conflicting_keys.conflicting_key is not null as is_conflicting
+        {%- endif %}
+    from {{ rows }}
+    left join (
+        select
+            row_fingerprint as repeated_fingerprint,
+            min(file_row_number) as first_copy_row_number
+        from {{ rows }}
+        group by row_fingerprint
+        having count(*) > 1
+    ) as repeated_rows
+        on {{ rows }}.row_fingerprint = repeated_rows.repeated_fingerprint
+    {%- if key_column %}
+    left join (
+        select {{ key_column }} as conflicting_key
+        from {{ rows }}
+        where {{ key_column }} is not null
+        group by {{ key_column }}
+        having min(row_fingerprint) <> max(row_fingerprint)
+    ) as conflicting_keys
+        on {{ rows }}.{{ key_column }} = conflicting_keys.conflicting_key
+    {%- endif %}
 {%- endmacro %}
 
 
-{#- True when rows with the same key differ: all of them are quarantined as conflicting. -#}
-{% macro kanta_has_conflicting_copies(key_column) -%}
-  coalesce(
-    {{ key_column }} is not null
-    and min(row_fingerprint) over (partition by {{ key_column }})
-      <> max(row_fingerprint) over (partition by {{ key_column }}),
-    false)
+{#- True for the second and later copies of an exactly identical valid row: these are
+    collapsed (counted, not loaded); the first copy goes on. Needs quarantine_reason,
+    file_row_number and first_copy_row_number (kanta_copy_flags). -#}
+{% macro kanta_is_collapsed_copy() -%}
+  coalesce(quarantine_reason is null and file_row_number > first_copy_row_number, false)
 {%- endmacro %}

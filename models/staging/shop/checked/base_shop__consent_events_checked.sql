@@ -18,13 +18,17 @@ parsed as (
     from raw_rows
 ),
 
+copies as (
+    {{ kanta_copy_flags('parsed') }}
+),
+
 classified as (
     select
         *,
         case
             {{ kanta_contract_reason_branches('consent_events') }}
         end as quarantine_reason
-    from parsed
+    from copies
 ),
 
 flagged as (

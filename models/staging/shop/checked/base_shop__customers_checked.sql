@@ -18,14 +18,18 @@ parsed as (
     from raw_rows
 ),
 
+copies as (
+    {{ kanta_copy_flags('parsed', key_column='customer_id') }}
+),
+
 classified as (
     select
         *,
         case
             {{ kanta_contract_reason_branches('customers') }}
-            when {{ kanta_has_conflicting_copies('customer_id') }} then 'conflicting_duplicate'
+            when is_conflicting then 'conflicting_duplicate'
         end as quarantine_reason
-    from parsed
+    from copies
 ),
 
 flagged as (

@@ -14,13 +14,17 @@ parsed as (
     from raw_rows
 ),
 
+copies as (
+    {{ kanta_copy_flags('parsed') }}
+),
+
 classified as (
     select
         *,
         case
             {{ kanta_contract_reason_branches('erasure_requests') }}
         end as quarantine_reason
-    from parsed
+    from copies
 ),
 
 final as (

@@ -30,6 +30,10 @@ parsed as (
     from raw_rows
 ),
 
+copies as (
+    {{ kanta_copy_flags('parsed') }}
+),
+
 checked_alone as (
     select
         *,
@@ -38,7 +42,7 @@ checked_alone as (
             when line_total < 0 then 'negative_total'
             when quantity < 0 then 'negative_quantity'
         end as line_reason
-    from parsed
+    from copies
 ),
 
 classified as (

@@ -39,6 +39,10 @@ parsed as (
     from raw_rows
 ),
 
+copies as (
+    {{ kanta_copy_flags('parsed', key_column='order_id') }}
+),
+
 classified as (
     select
         *,
@@ -54,9 +58,9 @@ classified as (
                 or tax_total < 0
                 then 'negative_total'
             when refunded_total > order_total then 'refund_exceeds_total'
-            when {{ kanta_has_conflicting_copies('order_id') }} then 'conflicting_duplicate'
+            when is_conflicting then 'conflicting_duplicate'
         end as quarantine_reason
-    from parsed
+    from copies
 ),
 
 flagged as (

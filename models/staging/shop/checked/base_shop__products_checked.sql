@@ -14,14 +14,18 @@ parsed as (
     from raw_rows
 ),
 
+copies as (
+    {{ kanta_copy_flags('parsed', key_column='product_id') }}
+),
+
 classified as (
     select
         *,
         case
             {{ kanta_contract_reason_branches('products') }}
-            when {{ kanta_has_conflicting_copies('product_id') }} then 'conflicting_duplicate'
+            when is_conflicting then 'conflicting_duplicate'
         end as quarantine_reason
-    from parsed
+    from copies
 ),
 
 final as (
