@@ -66,6 +66,9 @@ DEFAULT_SEED = 42
 CUSTOMERS_PER_ORDER = 0.1  # customers = orders / 10
 
 MARTS = ("customer_facts", "customer_rfm", "cohort_retention")
+# The dbt Python models that fit and score customer_predictions inside the build.
+PREDICTION_NODES = ("model.kanta.int_prediction_parameters", "model.kanta.int_customer_predictions_scored")
+SLOWEST_NODES = 8
 DBT_SELECT = ("+customer_facts", "+customer_rfm", "+cohort_retention")
 METHODS = ("reference", "dbt-select", "pandas")
 
@@ -168,6 +171,10 @@ class Measurement:
     log: str
     # dbt only: the time dbt itself reports for running the nodes, without start-up and parsing.
     dbt_nodes_s: float | None = None
+    # dbt only: the prediction models' fit and scoring (their nodes' time, run_results.json).
+    predictions_s: float | None = None
+    # dbt only: the slowest nodes, [(unique_id, seconds)], slowest first.
+    slowest_nodes: list[tuple[str, float]] = field(default_factory=list)
 
 
 def _tree_bytes(path: Path) -> int:
@@ -376,7 +383,20 @@ def run_dbt(workspace: Workspace, name: str, extra_args: Sequence[str], progress
         bar.close()
     finished = DBT_FINISHED.search(Path(measurement.log).read_text(encoding="utf-8", errors="replace"))
     measurement.dbt_nodes_s = float(finished.group(1)) if finished else None
+    node_times = read_node_times(workspace.root / "target" / "run_results.json")
+    if set(PREDICTION_NODES) <= set(node_times):
+        measurement.predictions_s = sum(node_times[node] for node in PREDICTION_NODES)
+    measurement.slowest_nodes = sorted(node_times.items(), key=lambda item: -item[1])[:SLOWEST_NODES]
     return measurement
+
+
+def read_node_times(run_results: Path) -> dict[str, float]:
+    """{unique_id: execution seconds} of the nodes of a dbt run_results.json ({} if absent)."""
+    try:
+        results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {result["unique_id"]: float(result["execution_time"]) for result in results}
 
 
 def run_worker(workspace: Workspace, method: str, name: str) -> Measurement:
@@ -810,6 +830,7 @@ class SizeResult:
             "orders": self.orders,
             "customers": self.customers,
             "full_build_s": full.wall_s if full and full.exit_code == 0 else None,
+            "predictions_s": full.predictions_s if full and full.exit_code == 0 else None,
             "peak_memory_mb": full.peak_rss_mb if full and full.exit_code == 0 else None,
             "rows_per_s": self.orders / full.wall_s if full and full.exit_code == 0 else None,
             "reference_s": reference,
@@ -893,6 +914,7 @@ TABLE_COLUMNS = (
     ("orders", "orders"),
     ("customers", "customers"),
     ("full build wall s", "full_build_s"),
+    ("fit+score s", "predictions_s"),
     ("peak memory MB", "peak_memory_mb"),
     ("rows/s", "rows_per_s"),
     ("reference s", "reference_s"),
@@ -985,7 +1007,9 @@ def write_results(results: Sequence[SizeResult], info: dict[str, Any], out_dir: 
         "",
         "- **full build**: `dbt build` (every model, seed, unit and data test) on the Parquet shop, into a "
         "fresh DuckDB file; wall time of the dbt process, start-up and parsing included. "
-        "**peak memory**: its maximum resident set size. **rows/s**: orders / full build wall time.",
+        "**peak memory**: its maximum resident set size. **rows/s**: orders / full build wall time. "
+        "**fit+score**: the part of the full build spent fitting and scoring customer_predictions "
+        "(the nodes int_prediction_parameters and int_customer_predictions_scored).",
         "- **reference**: `bench/reference.sql` run by DuckDB directly, the lower bound. **dbt-select**: "
         "`dbt build --select +customer_facts +customer_rfm +cohort_retention --exclude-resource-type test "
         "unit_test` (the staging and intermediate models and the seeds these marts need, no tests) into a "
@@ -1007,6 +1031,10 @@ def write_results(results: Sequence[SizeResult], info: dict[str, Any], out_dir: 
             details.append(f"dbt-select's own timer (nodes only, no start-up or parsing) {min(own):.1f} s")
         if full_own is not None:
             details.append(f"full build's own timer {full_own:.1f} s")
+        if result.full_build and result.full_build.slowest_nodes:
+            slowest = ", ".join(f"{node.split('.')[-1]} {seconds:.1f}"
+                                for node, seconds in result.full_build.slowest_nodes)
+            details.append(f"slowest nodes of the full build (s, run 4 at a time on 2 cores): {slowest}")
         if details:
             lines.append(f"- {result.size}: {'; '.join(details)}.")
     (out_dir / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -116,3 +116,17 @@ def test_sizes_below_the_generator_minimum_are_refused() -> None:
         bench.parse_size("500")
     with pytest.raises(ValueError):
         bench.parse_size("lots")
+
+
+def test_node_times_give_the_prediction_time(tmp_path: Path) -> None:
+    """fit+score is the two prediction nodes' time as dbt's run_results.json records it."""
+    run_results = tmp_path / "run_results.json"
+    run_results.write_text(json.dumps({"results": [
+        {"unique_id": "model.kanta.int_prediction_parameters", "execution_time": 2.5},
+        {"unique_id": "model.kanta.int_customer_predictions_scored", "execution_time": 1.25},
+        {"unique_id": "model.kanta.customer_facts", "execution_time": 4.0},
+    ]}), encoding="utf-8")
+    times = bench.read_node_times(run_results)
+    assert sum(times[node] for node in bench.PREDICTION_NODES) == 3.75
+    assert times["model.kanta.customer_facts"] == 4.0
+    assert bench.read_node_times(tmp_path / "absent.json") == {}
