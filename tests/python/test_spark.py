@@ -75,10 +75,70 @@ def assert_same_marts(duckdb_path: Path, warehouse: Path) -> None:
 
 
 def test_demo_shop_builds_identically_on_spark(tmp_path: Path) -> None:
-    """The demo shop, with every data test on both engines: every mart equal row for row."""
+    """The demo shop, with every data test on both engines: every mart equal row for row; then
+    the Spark prediction step, whose predictions equal those fitted inside the DuckDB build."""
     duckdb_path = dbt_build(tmp_path / "duckdb", DEMO_DIR, "duckdb")
     warehouse = dbt_build(tmp_path / "spark", DEMO_DIR, "spark")
     assert_same_marts(duckdb_path, warehouse)
+
+    # Before the step, Spark's predictions are null and say so (README, "Predictions").
+    parameters = read_spark_table(warehouse, "prediction_parameters")
+    assert set(parameters["fit_status"]) == {"not_run"}
+    assert read_spark_table(warehouse, "customer_predictions")["p_alive"].isna().all()
+
+    # The documented step: `python -m kanta predict --target spark`, then the _loaded models.
+    spark_env = dict(
+        os.environ, KANTA_TARGET="spark", KANTA_SPARK_DIR=str(tmp_path / "spark" / "spark"),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")])),
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "kanta", "predict", "--target", "spark"],
+        cwd=tmp_path / "spark", env=spark_env, capture_output=True, text=True,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr[-3000:]
+    dbt_build(tmp_path / "spark", DEMO_DIR, "spark",
+              ("--select", "int_prediction_parameters_loaded+", "int_customer_predictions_loaded+"))
+    assert_same_predictions(duckdb_path, warehouse)
+
+
+def read_spark_table(warehouse: Path, name: str, schema: str = "marts"):  # -> pandas.DataFrame
+    import pyarrow.parquet as pq
+
+    return pq.read_table(warehouse / f"{schema}.db" / name).to_pandas()
+
+
+def assert_same_predictions(duckdb_path: Path, warehouse: Path) -> None:
+    """The Spark step's fit and scores equal the DuckDB build's: the same code (kanta/clv.py)
+    on the same per-buyer inputs, read in another row order, so equal to 1e-6 relative."""
+    import duckdb
+    import numpy as np
+
+    con = duckdb.connect(str(duckdb_path))
+    try:
+        duck_parameters = con.sql("select * from marts.prediction_parameters").df()
+        duck_predictions = con.sql("select * from marts.customer_predictions").df()
+    finally:
+        con.close()
+    spark_parameters = read_spark_table(warehouse, "prediction_parameters")
+    spark_predictions = read_spark_table(warehouse, "customer_predictions")
+
+    assert set(spark_parameters["fit_status"]) == set(duck_parameters["fit_status"]) == {"ok"}, spark_parameters
+    key = ["model", "parameter"]
+    both = duck_parameters.merge(spark_parameters, on=key, suffixes=("_duckdb", "_spark"))
+    assert len(both) == len(duck_parameters) == len(spark_parameters) == 7, both
+    for column in ("value", "log_likelihood"):
+        np.testing.assert_allclose(both[f"{column}_spark"].astype(float),
+                                   both[f"{column}_duckdb"].astype(float), rtol=1e-6)
+    assert (both["buyers_fitted_spark"] == both["buyers_fitted_duckdb"]).all()
+
+    both = duck_predictions.merge(spark_predictions, on="customer_id", suffixes=("_duckdb", "_spark"))
+    assert len(both) == len(duck_predictions) == len(spark_predictions) > 1000
+    for column in ("p_alive", "expected_orders_90d", "expected_orders_365d",
+                   "expected_avg_order_value", "predicted_clv_365d"):
+        np.testing.assert_allclose(both[f"{column}_spark"].astype(float),
+                                   both[f"{column}_duckdb"].astype(float), rtol=1e-6, atol=1e-9,
+                                   err_msg=column)
+    assert (both["churn_risk_spark"] == both["churn_risk_duckdb"]).mean() > 0.999
 
 
 def write_awkward_shop(raw: Path) -> None:
