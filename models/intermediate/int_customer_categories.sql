@@ -3,44 +3,23 @@
 
 with
 
-orders as (
-    select * from {{ ref('int_orders_counted') }}
-),
-
-order_lines as (
-    select * from {{ ref('stg_shop__order_lines') }}
-),
-
-products as (
-    select * from {{ ref('stg_shop__products') }}
-),
-
 customer_lines as (
-    select
-        orders.customer_id,
-        orders.order_date,
-        products.category,
-        products.brand,
-        coalesce(order_lines.line_total, 0) as line_revenue
-    from order_lines
-    inner join orders
-        on order_lines.order_id = orders.order_id
-    left join products
-        on order_lines.product_id = products.product_id
-),
-
-category_counts as (
-    select
-        customer_id,
-        count(distinct category) as distinct_categories,
-        count(distinct case
-            when order_date >= {{ kanta_add_days(kanta_as_of_date(), -365) }} then category
-        end) as distinct_categories_365d
-    from customer_lines
-    group by customer_id
+    select * from {{ ref('int_order_lines_categorised') }}
 ),
 
 {% for attribute in ['category', 'brand'] %}
+{{ attribute }}_totals as (
+    -- One row per buyer and {{ attribute }} (a null {{ attribute }} is a row too, so that every
+    -- buyer with lines is here): revenue and the last day it was bought.
+    select
+        customer_id,
+        {{ attribute }},
+        sum(line_revenue) as line_revenue,
+        max(order_date) as last_bought_on
+    from customer_lines
+    group by customer_id, {{ attribute }}
+),
+
 favourite_{{ attribute }} as (
     select
         customer_id,
@@ -51,16 +30,26 @@ favourite_{{ attribute }} as (
             {{ attribute }},
             row_number() over (
                 partition by customer_id
-                order by sum(line_revenue) desc, {{ attribute }} asc
+                order by line_revenue desc, {{ attribute }} asc
             ) as favourite_rank
-        from customer_lines
+        from {{ attribute }}_totals
         where {{ attribute }} is not null
-        group by customer_id, {{ attribute }}
     ) as ranked
     where favourite_rank = 1
 ),
 
 {% endfor %}
+category_counts as (
+    select
+        customer_id,
+        count(category) as distinct_categories,
+        count(case
+            when last_bought_on >= {{ kanta_add_days(kanta_as_of_date(), -365) }} then category
+        end) as distinct_categories_365d
+    from category_totals
+    group by customer_id
+),
+
 final as (
     select
         category_counts.customer_id,

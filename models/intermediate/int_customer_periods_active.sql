@@ -1,6 +1,10 @@
 -- One row per buyer, period grain (week from Monday, month, quarter, year) and period with at
 -- least one counted order, with the start of the next period and of the buyer's first period
 -- at that grain: what retention_rates counts.
+--
+-- Orders are read twice (weeks, months); quarters and years add up the month rows, which are
+-- far fewer. The first period of a buyer is the period of their first order day, joined in
+-- rather than found by a window over every period row.
 
 with
 
@@ -8,44 +12,74 @@ orders as (
     select * from {{ ref('int_orders_counted') }}
 ),
 
-order_periods as (
+{% for grain in ['week', 'month'] %}
+{{ grain }}_periods as (
+    select
+        customer_id,
+        {{ kanta_period_start(grain, 'order_date') }} as period_start,
+        count(*) as order_count,
+        sum(revenue) as revenue
+    from orders
+    group by
+        customer_id,
+        {{ kanta_period_start(grain, 'order_date') }}
+),
+
+{% endfor %}
+{% for grain in ['quarter', 'year'] %}
+{{ grain }}_periods as (
+    select
+        customer_id,
+        {{ kanta_period_start(grain, 'period_start') }} as period_start,
+        sum(order_count) as order_count,
+        sum(revenue) as revenue
+    from month_periods
+    group by
+        customer_id,
+        {{ kanta_period_start(grain, 'period_start') }}
+),
+
+{% endfor %}
+customer_periods as (
     {%- for grain in kanta_period_grains() %}
     select
         customer_id,
         '{{ grain }}' as period_grain,
-        {{ kanta_period_start(grain, 'order_date') }} as period_start,
+        period_start,
+        order_count,
         revenue
-    from orders
+    from {{ grain }}_periods
     {%- if not loop.last %}
     union all
     {%- endif %}
     {%- endfor %}
 ),
 
-customer_periods as (
+first_orders as (
     select
         customer_id,
-        period_grain,
-        period_start,
-        count(*) as order_count,
-        sum(revenue) as revenue
-    from order_periods
-    group by
-        customer_id,
-        period_grain,
-        period_start
+        min(order_date) as first_order_date
+    from orders
+    group by customer_id
 ),
 
 final as (
     select
-        customer_id,
-        period_grain,
-        period_start,
-        {{ kanta_add_periods('period_grain', 'period_start', 1) }} as next_period_start,
-        min(period_start) over (partition by customer_id, period_grain) as first_period_start,
-        order_count,
-        revenue
+        customer_periods.customer_id,
+        customer_periods.period_grain,
+        customer_periods.period_start,
+        {{ kanta_add_periods('customer_periods.period_grain', 'customer_periods.period_start', 1) }}
+        as next_period_start,
+        case customer_periods.period_grain
+            {%- for grain in kanta_period_grains() %}
+            when '{{ grain }}' then {{ kanta_period_start(grain, 'first_orders.first_order_date') }}
+            {%- endfor %}
+        end as first_period_start,
+        customer_periods.order_count,
+        customer_periods.revenue
     from customer_periods
+    inner join first_orders
+        on customer_periods.customer_id = first_orders.customer_id
 )
 
 select * from final

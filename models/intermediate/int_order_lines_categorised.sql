@@ -1,6 +1,7 @@
 -- Lines of counted orders before as_of_date, with the buyer, the day and the product's category,
--- and whether the product counts as consumable for replenishment (SPEC section 3: consumable
--- products only where products.is_consumable exists). Read by the activation marts.
+-- brand and line revenue, and whether the product counts as consumable for replenishment (SPEC
+-- section 3: consumable products only where products.is_consumable exists). The one join of
+-- lines with orders and products: the activation marts and int_customer_categories read it.
 {{ config(materialized='table') }}
 
 with
@@ -31,6 +32,8 @@ final as (
         orders.order_date,
         order_lines.product_id,
         products.category,
+        products.brand,
+        coalesce(order_lines.line_total, 0) as line_revenue,
         coalesce(products.is_consumable, not catalogue.has_consumable_flags) as is_replenishable
     from order_lines
     inner join orders
