@@ -90,3 +90,9 @@
 {% macro spark__kanta_bool_or(condition) -%}
   bool_or({{ condition }})
 {%- endmacro %}
+
+
+{#- Spark's hash() is 32-bit: xxhash64, summed as a decimal so that the sum cannot overflow. -#}
+{% macro spark__kanta_row_hash(columns) -%}
+  cast(xxhash64({{ columns | join(', ') }}) as decimal(38, 0))
+{%- endmacro %}

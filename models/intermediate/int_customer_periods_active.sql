@@ -4,12 +4,38 @@
 --
 -- Orders are read twice (weeks, months); quarters and years add up the month rows, which are
 -- far fewer. The first period of a buyer is the period of their first order day, joined in
--- rather than found by a window over every period row.
+-- rather than found by a window over every period row. Incremental by buyer on DuckDB
+-- (macros/incremental.sql).
+{{ config(
+    materialized=kanta_by_customer_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    pre_hook="{{ kanta_delete_departed_customers() }}",
+) }}
+
 
 with
 
 orders as (
     select * from {{ ref('int_orders_counted') }}
+),
+
+order_hashes as (
+    select * from {{ ref('int_customer_order_hashes') }}
+),
+
+customers_to_build as (
+    -- Every buyer on a full build; on an incremental one, the buyers whose orders changed.
+    {{ kanta_customers_to_build('order_hashes') }}
+),
+
+orders_to_build as (
+    select
+        orders.*,
+        customers_to_build.orders_hash
+    from orders
+    inner join customers_to_build
+        on orders.customer_id = customers_to_build.customer_id
 ),
 
 {% for grain in ['week', 'month'] %}
@@ -19,7 +45,7 @@ orders as (
         {{ kanta_period_start(grain, 'order_date') }} as period_start,
         count(*) as order_count,
         sum(revenue) as revenue
-    from orders
+    from orders_to_build
     group by
         customer_id,
         {{ kanta_period_start(grain, 'order_date') }}
@@ -58,8 +84,9 @@ customer_periods as (
 first_orders as (
     select
         customer_id,
-        min(order_date) as first_order_date
-    from orders
+        min(order_date) as first_order_date,
+        min(orders_hash) as orders_hash
+    from orders_to_build
     group by customer_id
 ),
 
@@ -68,15 +95,17 @@ final as (
         customer_periods.customer_id,
         customer_periods.period_grain,
         customer_periods.period_start,
-        {{ kanta_add_periods('customer_periods.period_grain', 'customer_periods.period_start', 1) }}
-        as next_period_start,
+        {{ kanta_add_periods(
+            'customer_periods.period_grain', 'customer_periods.period_start', 1
+        ) }} as next_period_start,
         case customer_periods.period_grain
             {%- for grain in kanta_period_grains() %}
             when '{{ grain }}' then {{ kanta_period_start(grain, 'first_orders.first_order_date') }}
             {%- endfor %}
         end as first_period_start,
         customer_periods.order_count,
-        customer_periods.revenue
+        customer_periods.revenue,
+        first_orders.orders_hash
     from customer_periods
     inner join first_orders
         on customer_periods.customer_id = first_orders.customer_id

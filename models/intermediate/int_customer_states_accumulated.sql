@@ -4,10 +4,39 @@
 -- last_order_date < d <= next_order_date (orders before d only; no end while next_order_date
 -- is null), so the state on any past day is one range lookup instead of a rescan of orders.
 
+-- Incremental by buyer on DuckDB (macros/incremental.sql).
+{{ config(
+    materialized=kanta_by_customer_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    pre_hook="{{ kanta_delete_departed_customers() }}",
+) }}
+
 with
 
 orders as (
     select * from {{ ref('int_orders_sequenced') }}
+),
+
+order_hashes as (
+    select * from {{ ref('int_customer_order_hashes') }}
+),
+
+customers_to_build as (
+    -- Every buyer on a full build; on an incremental one, the buyers whose orders changed.
+    {{ kanta_customers_to_build('order_hashes') }}
+),
+
+orders_to_build as (
+    select
+        orders.customer_id,
+        orders.order_date,
+        orders.order_number,
+        orders.revenue,
+        customers_to_build.orders_hash
+    from orders
+    inner join customers_to_build
+        on orders.customer_id = customers_to_build.customer_id
 ),
 
 accumulated as (
@@ -24,8 +53,9 @@ accumulated as (
         lead(order_date) over (
             partition by customer_id
             order by order_number
-        ) as next_order_date
-    from orders
+        ) as next_order_date,
+        orders_hash
+    from orders_to_build
 ),
 
 final as (
@@ -35,7 +65,8 @@ final as (
         order_date as last_order_date,
         order_number as order_count,
         total_revenue,
-        next_order_date
+        next_order_date,
+        orders_hash
     from accumulated
     -- Orders are numbered by time, so the last order of a day carries the whole day's state.
     where next_order_date is null or next_order_date > order_date

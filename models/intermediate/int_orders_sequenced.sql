@@ -1,9 +1,36 @@
 -- Counted orders numbered per customer (1 = first), with the days since the previous order.
+-- Incremental by buyer on DuckDB (macros/incremental.sql): only buyers whose orders changed
+-- are renumbered.
+{{ config(
+    materialized=kanta_by_customer_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    pre_hook="{{ kanta_delete_departed_customers() }}",
+) }}
+
 
 with
 
 orders as (
     select * from {{ ref('int_orders_counted') }}
+),
+
+order_hashes as (
+    select * from {{ ref('int_customer_order_hashes') }}
+),
+
+customers_to_build as (
+    -- Every buyer on a full build; on an incremental one, the buyers whose orders changed.
+    {{ kanta_customers_to_build('order_hashes') }}
+),
+
+orders_to_build as (
+    select
+        orders.*,
+        customers_to_build.orders_hash
+    from orders
+    inner join customers_to_build
+        on orders.customer_id = customers_to_build.customer_id
 ),
 
 sequenced as (
@@ -17,7 +44,7 @@ sequenced as (
             partition by customer_id
             order by ordered_at, order_id
         ) as previous_order_date
-    from orders
+    from orders_to_build
 ),
 
 final as (
@@ -28,7 +55,8 @@ final as (
         order_date,
         revenue,
         order_number,
-        {{ kanta_days_between('previous_order_date', 'order_date') }} as days_since_previous_order
+        {{ kanta_days_between('previous_order_date', 'order_date') }} as days_since_previous_order,
+        orders_hash
     from sequenced
 )
 

@@ -1,0 +1,70 @@
+{#-
+  Incremental by buyer (SPEC section 6: only where a rebuild gives the same marts). The models
+  whose rows follow from one buyer's counted orders alone (numbered orders, accumulated
+  states, active periods) keep their rows between builds and rebuild only the buyers whose
+  orders changed: new orders of the day, a refund or status change on an old order, a moved
+  as_of_date. int_customer_order_hashes holds a fingerprint of every buyer's counted orders;
+  each of these models stores the fingerprint it was built from (orders_hash) beside the rows.
+  A buyer is rebuilt when the two differ, and removed when they have no counted orders left
+  (erased, or every order refunded away). The fingerprint also carries the model file's
+  checksum, so editing a model rebuilds every buyer; after upgrading kanta's macros, run
+  `dbt build --full-refresh`.
+
+  DuckDB only: dbt-spark's Parquet tables have no delete+insert, so on Spark these models are
+  plain tables, rebuilt every time (the same rows).
+-#}
+
+{%- macro kanta_by_customer_materialization() -%}
+  {{ return('incremental' if target.type == 'duckdb' else 'table') }}
+{%- endmacro -%}
+
+
+{#- The fingerprint a model stores: the buyer's orders fingerprint and the model file's checksum. -#}
+{% macro kanta_orders_hash(hash_column) -%}
+  {{ hash_column }} || ':{{ model.checksum.checksum[:12] if model.checksum is defined else "" }}'
+{%- endmacro %}
+
+
+{#- The buyers to build: all on a full build; on an incremental one, those whose orders
+    fingerprint differs from the one stored in this model. `hashes` is a CTE or relation with
+    customer_id and orders_hash (int_customer_order_hashes). -#}
+{% macro kanta_customers_to_build(hashes) -%}
+    select
+        current_hashes.customer_id,
+        {{ kanta_orders_hash('current_hashes.orders_hash') }} as orders_hash
+    from {{ hashes }} as current_hashes
+    {%- if is_incremental() %}
+    left join (
+        select distinct
+            customer_id,
+            orders_hash
+        from {{ this }}
+    ) as built
+        on current_hashes.customer_id = built.customer_id
+    where built.orders_hash is distinct from {{ kanta_orders_hash('current_hashes.orders_hash') }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- Pre-hook of an incremental-by-buyer model: remove the buyers who have no counted orders
+    any more (delete+insert only replaces the buyers that come back). -#}
+{% macro kanta_delete_departed_customers() -%}
+  {%- if is_incremental() -%}
+delete from {{ this }}
+where not exists (
+    select 1
+    from {{ ref('int_customer_order_hashes') }} as current_hashes
+    where current_hashes.customer_id = {{ this }}.customer_id
+)
+  {%- endif -%}
+{%- endmacro %}
+
+
+{#- A 64-bit hash of a row's columns, as a number that sums without overflow. -#}
+{% macro kanta_row_hash(columns) -%}
+  {{ return(adapter.dispatch('kanta_row_hash', 'kanta')(columns)) }}
+{%- endmacro %}
+
+{% macro default__kanta_row_hash(columns) -%}
+  cast(hash({{ columns | join(', ') }}) as hugeint)
+{%- endmacro %}
