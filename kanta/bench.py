@@ -69,6 +69,9 @@ MARTS = ("customer_facts", "customer_rfm", "cohort_retention")
 # The dbt Python models that fit and score customer_predictions inside the build.
 PREDICTION_NODES = ("model.kanta.int_prediction_parameters", "model.kanta.int_customer_predictions_scored")
 SLOWEST_NODES = 8
+# The models that are incremental by buyer on DuckDB (macros/incremental.sql).
+INCREMENTAL_NODES = tuple(f"model.kanta.{name}" for name in (
+    "int_orders_sequenced", "int_customer_states_accumulated", "int_customer_periods_active"))
 DBT_SELECT = ("+customer_facts", "+customer_rfm", "+cohort_retention")
 METHODS = ("reference", "dbt-select", "pandas")
 
@@ -155,6 +158,42 @@ def ensure_shop(size: Size, cache_dir: Path, seed: int, progress: bool) -> tuple
     return shop_dir, False
 
 
+def ensure_previous_day(shop_dir: Path) -> Path:
+    """The same shop a day earlier, in <shop>-previous-day/ (cached): the orders of its last
+    order day left out, with their lines; the other tables as they are. A build on it and
+    then an incremental build on the whole shop is a daily load."""
+    import duckdb
+
+    previous = shop_dir.with_name(f"{shop_dir.name}-previous-day")
+    stamp = previous / "source.json"
+    source = (shop_dir / "manifest.json").read_text(encoding="utf-8")
+    if stamp.exists() and stamp.read_text(encoding="utf-8") == source:
+        return previous
+    partial = shop_dir.with_name(f"{previous.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    orders = f"read_parquet({_sql_string(str(shop_dir / 'orders.parquet'))})"
+    con = duckdb.connect()
+    try:
+        con.execute(f"create temp table last_day as select max(ordered_at)::date as day from {orders}")
+        con.execute(f"copy (select * from {orders} where ordered_at is null or ordered_at::date < "
+                    f"(select day from last_day)) to {_sql_string(str(partial / 'orders.parquet'))} (format parquet)")
+        con.execute(
+            f"copy (select * from read_parquet({_sql_string(str(shop_dir / 'order_lines.parquet'))}) "
+            f"where order_id is null or order_id not in (select order_id from {orders} "
+            f"where ordered_at::date >= (select day from last_day) and order_id is not null)) "
+            f"to {_sql_string(str(partial / 'order_lines.parquet'))} (format parquet)")
+    finally:
+        con.close()
+    for path in shop_dir.glob("*.parquet"):
+        if not (partial / path.name).exists():
+            shutil.copy2(path, partial / path.name)
+    (partial / "source.json").write_text(source, encoding="utf-8")
+    shutil.rmtree(previous, ignore_errors=True)
+    partial.rename(previous)
+    return previous
+
+
 # --------------------------------------------------------------------------------------
 # Measuring a child process
 # --------------------------------------------------------------------------------------
@@ -173,6 +212,8 @@ class Measurement:
     dbt_nodes_s: float | None = None
     # dbt only: the prediction models' fit and scoring (their nodes' time, run_results.json).
     predictions_s: float | None = None
+    # dbt only: the incremental-by-buyer models' time (run_results.json).
+    incremental_models_s: float | None = None
     # dbt only: the slowest nodes, [(unique_id, seconds)], slowest first.
     slowest_nodes: list[tuple[str, float]] = field(default_factory=list)
 
@@ -359,13 +400,16 @@ class Workspace:
 DBT_FINISHED = re.compile(r"Finished running .* \(([0-9.]+)s\)")
 
 
-def run_dbt(workspace: Workspace, name: str, extra_args: Sequence[str], progress: bool = False) -> Measurement:
-    """`dbt build` (plus extra_args) into a fresh workspace.dbt_db, in a child process.
+def run_dbt(workspace: Workspace, name: str, extra_args: Sequence[str], progress: bool = False,
+            fresh: bool = True) -> Measurement:
+    """`dbt build` (plus extra_args) into a fresh workspace.dbt_db (or, not fresh, into the
+    one there, as a daily build does), in a child process.
 
     Every dbt run of a workspace uses the same target path and profile values, so the
     runs after the first use dbt's partial parsing, as repeated runs do for a user.
     """
-    workspace.remove_db(workspace.dbt_db)
+    if fresh:
+        workspace.remove_db(workspace.dbt_db)
     command = [
         _dbt_executable(), "build",
         "--project-dir", str(PROJECT_DIR),
@@ -386,6 +430,8 @@ def run_dbt(workspace: Workspace, name: str, extra_args: Sequence[str], progress
     node_times = read_node_times(workspace.root / "target" / "run_results.json")
     if set(PREDICTION_NODES) <= set(node_times):
         measurement.predictions_s = sum(node_times[node] for node in PREDICTION_NODES)
+    if set(INCREMENTAL_NODES) <= set(node_times):
+        measurement.incremental_models_s = sum(node_times[node] for node in INCREMENTAL_NODES)
     measurement.slowest_nodes = sorted(node_times.items(), key=lambda item: -item[1])[:SLOWEST_NODES]
     return measurement
 
@@ -800,6 +846,9 @@ class SizeResult:
     full_build: Measurement | None
     runs: dict[str, list[Measurement]]
     checks: list[MartCheck]
+    # A build on the shop without its last order day, then the timed daily build on the whole shop.
+    previous_day_build: Measurement | None = None
+    daily_build: Measurement | None = None
 
     def best_s(self, method: str) -> float | None:
         ok = [run.wall_s for run in self.runs.get(method, []) if run.exit_code == 0]
@@ -810,6 +859,9 @@ class SizeResult:
         failures = []
         if self.full_build is not None and self.full_build.exit_code != 0:
             failures.append("full dbt build")
+        for what, run in (("previous-day build", self.previous_day_build), ("daily build", self.daily_build)):
+            if run is not None and run.exit_code != 0:
+                failures.append(what)
         for method, runs in self.runs.items():
             if any(run.exit_code != 0 for run in runs):
                 failures.append(method)
@@ -824,6 +876,7 @@ class SizeResult:
 
     def summary(self) -> dict[str, Any]:
         full = self.full_build
+        daily = self.daily_build
         reference, dbt_select, pandas_s = (self.best_s(m) for m in METHODS)
         return {
             "size": self.size,
@@ -831,6 +884,9 @@ class SizeResult:
             "customers": self.customers,
             "full_build_s": full.wall_s if full and full.exit_code == 0 else None,
             "predictions_s": full.predictions_s if full and full.exit_code == 0 else None,
+            "daily_build_s": daily.wall_s if daily and daily.exit_code == 0 else None,
+            "incremental_full_s": full.incremental_models_s if full and full.exit_code == 0 else None,
+            "incremental_daily_s": daily.incremental_models_s if daily and daily.exit_code == 0 else None,
             "peak_memory_mb": full.peak_rss_mb if full and full.exit_code == 0 else None,
             "rows_per_s": self.orders / full.wall_s if full and full.exit_code == 0 else None,
             "reference_s": reference,
@@ -846,6 +902,8 @@ class SizeResult:
             **self.summary(),
             "shop_reused": self.shop_reused,
             "full_build": asdict(self.full_build) if self.full_build else None,
+            "previous_day_build": asdict(self.previous_day_build) if self.previous_day_build else None,
+            "daily_build": asdict(self.daily_build) if self.daily_build else None,
             "runs": {method: [asdict(run) for run in runs] for method, runs in self.runs.items()},
             "checks": [{**asdict(check), "identical": check.identical} for check in self.checks],
             "failed": self.failed,
@@ -854,7 +912,7 @@ class SizeResult:
 
 def bench_size(size: Size, *, cache_dir: Path, work_parent: Path | None, seed: int, repeat: int,
                memory_limit: str | None, full_build: bool, keep_work: bool, progress: StepProgress,
-               show_progress: bool) -> SizeResult:
+               show_progress: bool, daily_load: bool = True) -> SizeResult:
     """Generate (or reuse) one shop, run the full build, the three methods and the comparison."""
     with progress.step(f"{size.label}: shop"):
         raw_dir, reused = ensure_shop(size, cache_dir, seed, show_progress)
@@ -867,6 +925,19 @@ def bench_size(size: Size, *, cache_dir: Path, work_parent: Path | None, seed: i
             with progress.step(f"{size.label}: full dbt build"):
                 result.full_build = run_dbt(workspace, "full_build", [], progress=show_progress)
             _report_failure("full dbt build", result.full_build)
+        if full_build and daily_load:
+            with progress.step(f"{size.label}: daily load"):
+                daily = Workspace(root=root / "daily", raw_dir=ensure_previous_day(raw_dir),
+                                  memory_limit=memory_limit)
+                daily.root.mkdir()
+                result.previous_day_build = run_dbt(
+                    daily, "previous_day", ["--exclude-resource-type", "test", "unit_test"],
+                    progress=show_progress)
+                _report_failure("previous-day build", result.previous_day_build)
+                if result.previous_day_build.exit_code == 0:
+                    today = Workspace(root=daily.root, raw_dir=raw_dir, memory_limit=memory_limit)
+                    result.daily_build = run_dbt(today, "daily_load", [], progress=show_progress, fresh=False)
+                    _report_failure("daily build", result.daily_build)
         select_args = ["--select", *DBT_SELECT, "--exclude-resource-type", "test", "unit_test"]
         for round_number in range(repeat):
             # Rotate the order from round to round so that no method always runs first.
@@ -915,6 +986,8 @@ TABLE_COLUMNS = (
     ("customers", "customers"),
     ("full build wall s", "full_build_s"),
     ("fit+score s", "predictions_s"),
+    ("daily build s", "daily_build_s"),
+    ("incremental models full / daily s", "incremental_models"),
     ("peak memory MB", "peak_memory_mb"),
     ("rows/s", "rows_per_s"),
     ("reference s", "reference_s"),
@@ -927,6 +1000,9 @@ TABLE_COLUMNS = (
 
 
 def _cell(key: str, value: Any) -> str:
+    if key == "incremental_models":
+        full, daily = value
+        return f"{full:.1f} / {daily:.1f}" if full is not None and daily is not None else "-"
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -944,6 +1020,7 @@ def format_table(results: Sequence[SizeResult]) -> list[list[str]]:
     rows = [[header for header, _key in TABLE_COLUMNS]]
     for result in results:
         summary = result.summary()
+        summary["incremental_models"] = (summary["incremental_full_s"], summary["incremental_daily_s"])
         rows.append([_cell(key, summary[key]) for _header, key in TABLE_COLUMNS])
     return rows
 
@@ -1009,7 +1086,11 @@ def write_results(results: Sequence[SizeResult], info: dict[str, Any], out_dir: 
         "fresh DuckDB file; wall time of the dbt process, start-up and parsing included. "
         "**peak memory**: its maximum resident set size. **rows/s**: orders / full build wall time. "
         "**fit+score**: the part of the full build spent fitting and scoring customer_predictions "
-        "(the nodes int_prediction_parameters and int_customer_predictions_scored).",
+        "(the nodes int_prediction_parameters and int_customer_predictions_scored). **daily build**: "
+        "the same `dbt build` on the whole shop into a DuckDB file built the day before (the shop "
+        "without its last order day): incremental models rebuild only the buyers whose orders changed, "
+        "everything else is rebuilt. **incremental models full / daily**: the time of the three "
+        "incremental-by-buyer models in the full build and in the daily build.",
         "- **reference**: `bench/reference.sql` run by DuckDB directly, the lower bound. **dbt-select**: "
         "`dbt build --select +customer_facts +customer_rfm +cohort_retention --exclude-resource-type test "
         "unit_test` (the staging and intermediate models and the seeds these marts need, no tests) into a "
@@ -1085,6 +1166,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed (default: %(default)s)")
     parser.add_argument("--skip-full-build", dest="full_build", action="store_false",
                         help="only compare the three methods, without the full dbt build")
+    parser.add_argument("--skip-daily-load", dest="daily_load", action="store_false",
+                        help="without the daily-load build (a build on the shop a day earlier, then "
+                             "an incremental build on the whole shop)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR",
                         help="where generated shops are kept (default: .cache/bench)")
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR, metavar="DIR",
@@ -1115,6 +1199,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         steps.append(f"{size.label}: shop")
         if args.full_build:
             steps.append(f"{size.label}: full dbt build")
+            if args.daily_load:
+                steps.append(f"{size.label}: daily load")
         steps += [f"{size.label}: {method}" for _ in range(args.repeat) for method in METHODS]
         steps.append(f"{size.label}: compare")
     args.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -1128,6 +1214,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 size, cache_dir=args.cache_dir.resolve(), work_parent=args.work_dir, seed=args.seed,
                 repeat=args.repeat, memory_limit=args.memory_limit, full_build=args.full_build,
                 keep_work=args.keep_work, progress=progress, show_progress=args.progress,
+                daily_load=args.daily_load,
             ))
             write_results(results, info, args.out_dir)  # after every size: a long run keeps its results
     print(format_text_table(results))
