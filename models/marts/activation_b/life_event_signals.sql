@@ -68,10 +68,16 @@ candidates as (
 ),
 
 candidate_days as (
+    -- window_bucket numbers the event's windows of window_days days since 1970-01-01: the days
+    -- of the window ending on d lie in d's bucket or the one before.
     select
         trigger_days.*,
         events.min_matches,
-        events.window_days
+        events.window_days,
+        floor(
+            {{ kanta_days_between("cast('1970-01-01' as date)", 'trigger_days.purchase_date') }}
+            / events.window_days
+        ) as window_bucket
     from trigger_days
     inner join candidates
         on
@@ -79,6 +85,21 @@ candidate_days as (
             and trigger_days.life_event = candidates.life_event
     inner join events
         on trigger_days.life_event = events.life_event
+),
+
+window_days_bucketed as (
+    -- Each candidate day twice: in its own bucket and in the next one, so that the window
+    -- join below is an equality join on the bucket and compares each day only with the days
+    -- of at most two windows, not with all of a frequent buyer's days.
+    select
+        *,
+        window_bucket as join_bucket
+    from candidate_days
+    union all
+    select
+        *,
+        window_bucket + 1 as join_bucket
+    from candidate_days
 ),
 
 window_matches as (
@@ -91,10 +112,11 @@ window_matches as (
         window_end.min_matches,
         count(distinct in_window.category) as categories_in_window
     from candidate_days as window_end
-    inner join candidate_days as in_window
+    inner join window_days_bucketed as in_window
         on
             window_end.customer_id = in_window.customer_id
             and window_end.life_event = in_window.life_event
+            and window_end.window_bucket = in_window.join_bucket
             and window_end.purchase_date >= in_window.purchase_date
             and {{ kanta_add_days('window_end.purchase_date', '1 - window_end.window_days') }}
             <= in_window.purchase_date
