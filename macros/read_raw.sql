@@ -164,8 +164,16 @@ where false
   {%- set header = kanta_raw_header(raw_file) -%}
   {%- set missing = kanta_missing_raw_columns(raw_file, header, contract) -%}
 
+  {#- Row numbers: Parquet files number their rows themselves (file_row_number, read in
+      parallel); CSV rows are numbered in the order read. -#}
+  {%- set row_number = 'row_number() over ()' -%}
   {%- if raw_file.format == 'parquet' -%}
-    {%- set reader = "read_parquet(" ~ kanta_sql_string(raw_file.path) ~ ")" -%}
+    {%- if 'file_row_number' in header -%}
+      {%- set reader = "read_parquet(" ~ kanta_sql_string(raw_file.path) ~ ")" -%}
+    {%- else -%}
+      {%- set reader = "read_parquet(" ~ kanta_sql_string(raw_file.path) ~ ", file_row_number = true)" -%}
+      {%- set row_number = 'file_row_number + 1' -%}
+    {%- endif -%}
     {%- set field_names = [] -%}
     {%- for name in header -%}{%- do field_names.append('"' ~ name ~ '"') -%}{%- endfor -%}
   {%- else -%}
@@ -190,7 +198,7 @@ select
   cast(null as varchar) as {{ column.name }},
   {%- endif %}
   {%- endfor %}
-  row_number() over () as _kanta_row_number,
+  {{ row_number }} as _kanta_row_number,
   cast(null as bigint) as _kanta_line_number,
   cast(null as varchar) as _kanta_raw_line,
   cast(null as varchar) as _kanta_parse_error,
