@@ -46,6 +46,27 @@
 {%- endmacro %}
 
 
+{#- The rows of the CTE `rows` (with customer_id) of the buyers to build, with the fingerprint
+    the model stores: every row on a full build, the changed buyers' on an incremental one.
+    `columns` picks columns of `rows` (default: all). -#}
+{% macro kanta_rows_to_build(rows, columns=none) -%}
+    select
+        {%- if columns %}
+        {%- for column in columns %}
+        {{ rows }}.{{ column }},
+        {%- endfor %}
+        {%- else %}
+        {{ rows }}.*,
+        {%- endif %}
+        customers_to_build.orders_hash
+    from {{ rows }}
+    inner join (
+        {{ kanta_customers_to_build(ref('int_customer_order_hashes')) }}
+    ) as customers_to_build
+        on {{ rows }}.customer_id = customers_to_build.customer_id
+{%- endmacro %}
+
+
 {#- Pre-hook of an incremental-by-buyer model: remove the buyers who have no counted orders
     any more (delete+insert only replaces the buyers that come back). -#}
 {% macro kanta_delete_departed_customers() -%}

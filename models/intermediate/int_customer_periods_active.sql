@@ -20,22 +20,9 @@ orders as (
     select * from {{ ref('int_orders_counted') }}
 ),
 
-order_hashes as (
-    select * from {{ ref('int_customer_order_hashes') }}
-),
-
-customers_to_build as (
-    -- Every buyer on a full build; on an incremental one, the buyers whose orders changed.
-    {{ kanta_customers_to_build('order_hashes') }}
-),
-
 orders_to_build as (
-    select
-        orders.*,
-        customers_to_build.orders_hash
-    from orders
-    inner join customers_to_build
-        on orders.customer_id = customers_to_build.customer_id
+    -- Every buyer on a full build; on an incremental one, the buyers whose orders changed.
+    {{ kanta_rows_to_build('orders') }}
 ),
 
 {% for grain in ['week', 'month'] %}

@@ -18,25 +18,9 @@ orders as (
     select * from {{ ref('int_orders_sequenced') }}
 ),
 
-order_hashes as (
-    select * from {{ ref('int_customer_order_hashes') }}
-),
-
-customers_to_build as (
-    -- Every buyer on a full build; on an incremental one, the buyers whose orders changed.
-    {{ kanta_customers_to_build('order_hashes') }}
-),
-
 orders_to_build as (
-    select
-        orders.customer_id,
-        orders.order_date,
-        orders.order_number,
-        orders.revenue,
-        customers_to_build.orders_hash
-    from orders
-    inner join customers_to_build
-        on orders.customer_id = customers_to_build.customer_id
+    -- Every buyer on a full build; on an incremental one, the buyers whose orders changed.
+    {{ kanta_rows_to_build('orders', columns=['customer_id', 'order_date', 'order_number', 'revenue']) }}
 ),
 
 accumulated as (
