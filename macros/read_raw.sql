@@ -73,6 +73,26 @@
 {% endmacro %}
 
 
+{#- Header names as kanta compares them: trimmed, unquoted, in lower case. -#}
+{% macro kanta_clean_header(names) %}
+  {%- set header = [] -%}
+  {%- for name in names -%}
+    {%- do header.append(name | trim | trim('"') | trim | lower) -%}
+  {%- endfor -%}
+  {%- do return(header) -%}
+{% endmacro %}
+
+
+{#- The names of a CSV's first line (query rows of one text column; BOM removed); an empty
+    file stops the build naming it. -#}
+{% macro kanta_first_line_names(raw_file, rows) %}
+  {%- if rows | length == 0 or rows[0][0] is none -%}
+    {%- do exceptions.raise_compiler_error("kanta: " ~ raw_file.path ~ " is empty: it needs a header line") -%}
+  {%- endif -%}
+  {%- do return(rows[0][0].replace('\ufeff', '').split(',')) -%}
+{% endmacro %}
+
+
 {#- The column names of a raw file, in file order, trimmed and in lower case. -#}
 {% macro kanta_raw_header(raw_file) %}
   {{ return(adapter.dispatch('kanta_raw_header', 'kanta')(raw_file)) }}
@@ -89,16 +109,9 @@
         "select line from read_csv(" ~ path ~ ", header = false, auto_detect = false,"
         ~ " columns = {'line': 'VARCHAR'}, delim = '\x1f', quote = '', escape = '',"
         ~ " store_rejects = true, rejects_table = 'kanta_header_rejects') limit 1") -%}
-    {%- if result.rows | length == 0 or result.rows[0][0] is none -%}
-      {%- do exceptions.raise_compiler_error("kanta: " ~ raw_file.path ~ " is empty: it needs a header line") -%}
-    {%- endif -%}
-    {%- set names = result.rows[0][0].replace('\ufeff', '').split(',') -%}
+    {%- set names = kanta_first_line_names(raw_file, result.rows) -%}
   {%- endif -%}
-  {%- set header = [] -%}
-  {%- for name in names -%}
-    {%- do header.append(name | trim | trim('"') | trim | lower) -%}
-  {%- endfor -%}
-  {%- do return(header) -%}
+  {%- do return(kanta_clean_header(names)) -%}
 {% endmacro %}
 
 
@@ -145,24 +158,23 @@ where false
 {%- endmacro %}
 
 
+{#- The contract checks shared by every engine, then the engine's reader of the file. -#}
 {% macro kanta_read_raw(source_relation) %}
-  {{ return(adapter.dispatch('kanta_read_raw', 'kanta')(source_relation)) }}
-{% endmacro %}
-
-{% macro default__kanta_read_raw(source_relation) %}
   {%- set table_name = source_relation.identifier -%}
   {%- set spec = kanta_raw_table_spec(table_name) -%}
   {%- set contract = spec.columns.values() | list -%}
   {%- set raw_file = kanta_locate_raw_file(table_name) if execute else none -%}
-
   {%- do kanta_require_raw_file(table_name, spec, raw_file) -%}
-
-  {%- if raw_file is none %}
-{{ kanta_empty_raw_select(contract) }}
-  {%- else -%}
-
+  {%- if raw_file is none -%}
+    {{ return(kanta_empty_raw_select(contract)) }}
+  {%- endif -%}
   {%- set header = kanta_raw_header(raw_file) -%}
   {%- set missing = kanta_missing_raw_columns(raw_file, header, contract) -%}
+  {{ return(adapter.dispatch('kanta_read_raw_file', 'kanta')(table_name, raw_file, header, missing, contract)) }}
+{% endmacro %}
+
+{#- The select of a raw file that exists: its contract columns as text, with row numbers. -#}
+{% macro default__kanta_read_raw_file(table_name, raw_file, header, missing, contract) %}
 
   {#- Row numbers: Parquet files number their rows themselves (file_row_number, read in
       parallel); CSV rows are numbered in the order read. -#}
@@ -205,7 +217,6 @@ select
   {{ kanta_sql_string(raw_file.path) }} as _kanta_source_file,
   {{ kanta_sql_string(',' ~ (missing | join(',')) ~ ',') }} as _kanta_missing_columns
 from {{ reader }}
-  {%- endif -%}
 {% endmacro %}
 
 

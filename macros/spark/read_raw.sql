@@ -64,16 +64,9 @@
   {%- else -%}
     {#- The first line alone, as text, so that no dialect guess is involved. -#}
     {%- set result = run_query("select value from " ~ kanta_spark_file(raw_file, 'text') ~ " limit 1") -%}
-    {%- if result.rows | length == 0 or result.rows[0][0] is none -%}
-      {%- do exceptions.raise_compiler_error("kanta: " ~ raw_file.path ~ " is empty: it needs a header line") -%}
-    {%- endif -%}
-    {%- set names = result.rows[0][0].replace('\ufeff', '').split(',') -%}
+    {%- set names = kanta_first_line_names(raw_file, result.rows) -%}
   {%- endif -%}
-  {%- set header = [] -%}
-  {%- for name in names -%}
-    {%- do header.append(name | trim | trim('"') | trim | lower) -%}
-  {%- endfor -%}
-  {%- do return(header) -%}
+  {%- do return(kanta_clean_header(names)) -%}
 {% endmacro %}
 
 
@@ -140,20 +133,7 @@ inner join (
 {%- endmacro %}
 
 
-{% macro spark__kanta_read_raw(source_relation) %}
-  {%- set table_name = source_relation.identifier -%}
-  {%- set spec = kanta_raw_table_spec(table_name) -%}
-  {%- set contract = spec.columns.values() | list -%}
-  {%- set raw_file = kanta_locate_raw_file(table_name) if execute else none -%}
-
-  {%- do kanta_require_raw_file(table_name, spec, raw_file) -%}
-
-  {%- if raw_file is none %}
-{{ kanta_empty_raw_select(contract) }}
-  {%- else -%}
-
-  {%- set header = kanta_raw_header(raw_file) -%}
-  {%- set missing = kanta_missing_raw_columns(raw_file, header, contract) -%}
+{% macro spark__kanta_read_raw_file(table_name, raw_file, header, missing, contract) %}
   {%- set source_file = kanta_sql_string(raw_file.path) -%}
   {%- set missing_columns = kanta_sql_string(',' ~ (missing | join(',')) ~ ',') -%}
 
@@ -406,6 +386,5 @@ select
 from kanta_parsed
 left join kanta_good_offsets
   on kanta_parsed.kanta_partition = kanta_good_offsets.kanta_partition
-  {%- endif -%}
   {%- endif -%}
 {% endmacro %}
