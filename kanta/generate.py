@@ -6,6 +6,26 @@ into `config.out_dir`.  Everything is drawn from numpy generators seeded from
 is vectorised (numpy arrays and Arrow compute); nothing loops per order or per
 customer, so ten million orders take about half a minute on two cores.
 
+Parts
+-----
+A shop is drawn in memory one part at a time, so memory follows the size of a
+part (~0.55 GB per million orders, 5.7 GB peak for parts of 10M orders and 1M
+customers), not of the shop.  A shop with more than `PART_ORDERS` orders
+(`GenerateConfig.part_orders`) or `PART_CUSTOMERS` customers is split into k
+parts of about orders/k orders and customers/k customers (see `Part`):
+
+* each part is an independent sub-shop with random streams of its own, derived
+  from the seed and the part index (part 0 uses the streams of a shop of one part);
+* each part numbers its order ids, customer ids and email addresses from its own
+  base, leaving room after its rows for the fresh ids of its bad rows, so no key
+  or address of one part occurs in another (one id width for the whole shop);
+* all parts draw from one product catalogue, sized for the whole shop and
+  written once (by part 0, with its bad rows);
+* each part's rows, bad rows included, are appended to the files and freed
+  before the next part is drawn.
+
+A shop that fits in one part is drawn as a single part with ids from 1.
+
 Outline of the model
 --------------------
 * A calendar gives every day an intensity (month, weekday, Black Friday week,
@@ -32,7 +52,9 @@ break.  Timestamps are 'YYYY-MM-DD HH:MM:SS', about 10% with a 'T' instead of
 the space; money has two decimals ('12.50'); booleans are 'true'/'false', with
 ~1.5% of customers' is_business / marketing_consent spelled 'yes'/'no' or
 '1'/'0'; absent values are empty.  Parquet: the same columns typed
-(timestamp[us] without time zone, decimal(18,2), int32, bool; null when absent).
+(timestamp[us] without time zone, decimal(18,2), int32, bool; null when absent),
+in row groups of at most a million rows (one or more per part).  A shop in parts
+has one file per table: CSV parts after the first append their lines without a header.
 
 Manifest
 --------
@@ -40,7 +62,11 @@ For each table: rows_read (data rows, including lines a CSV reader rejects),
 loaded, quarantined by reason, collapsed_duplicates, erased, and for orders
 revenue (order_total - refunded_total) of the loaded, quarantined (where the
 amounts parse) and erased rows.  The rules are those of the pipeline: see
-`REASONS` for the order in which reasons apply.
+`REASONS` for the order in which reasons apply.  For a shop in parts every figure
+is the sum over the parts: each is a count or sum over rows, and the rules never
+relate rows of two parts (duplicates and conflicts by id, orders of an erased
+customer by id or by email address, lines by order id), because their ids and
+addresses are disjoint; products are counted once.
 """
 
 from __future__ import annotations
@@ -73,10 +99,18 @@ DEFAULT_START = date(2023, 1, 1)
 DEFAULT_END = date(2025, 12, 31)  # exclusive
 MIN_CUSTOMERS = 100
 MIN_ORDERS = 100
-# Upper limits: memory grows ~0.55 GB per million orders, and Arrow string
-# columns (32-bit offsets) would overflow at about 60 million orders.
-MAX_CUSTOMERS = 10_000_000
-MAX_ORDERS = 30_000_000
+# A shop is drawn in memory one part at a time: memory grows ~0.55 GB per million
+# orders of a part (a part of 10M orders peaks at 5.7 GB with 1M customers, 7.0 GB
+# with 5M and 9.1 GB with 10M), and Arrow string columns (32-bit offsets) would
+# overflow at about 60 million orders in one part.  A shop with more than
+# PART_ORDERS orders or PART_CUSTOMERS customers is generated as several parts
+# of equal size.
+PART_ORDERS = 10_000_000
+PART_CUSTOMERS = 5_000_000
+# Upper limits of a whole shop (parts are appended to the files, so these are
+# bounded by time and disk, not memory).
+MAX_CUSTOMERS = 50_000_000
+MAX_ORDERS = 200_000_000
 
 # Tables in the order they are written.
 TABLES = ("products", "customers", "orders", "order_lines", "consent_events", "erasure_requests")
@@ -313,6 +347,13 @@ class GenerateConfig:
     end: date = DEFAULT_END
     bad_rows: bool = True
     progress: bool = True
+    # Most orders in one part (tests make it small to get several parts).
+    part_orders: int = PART_ORDERS
+
+    @property
+    def n_parts(self) -> int:
+        """Number of parts: enough that none has more than part_orders orders or PART_CUSTOMERS customers."""
+        return max(1, -(-self.orders // self.part_orders), -(-self.customers // PART_CUSTOMERS))
 
     def validate(self) -> None:
         """Raise ValueError for arguments the generator cannot honour."""
@@ -320,6 +361,15 @@ class GenerateConfig:
             raise ValueError(f"--customers must be between {MIN_CUSTOMERS} and {MAX_CUSTOMERS}")
         if not MIN_ORDERS <= self.orders <= MAX_ORDERS:
             raise ValueError(f"--orders must be between {MIN_ORDERS} and {MAX_ORDERS}")
+        if self.part_orders < MIN_ORDERS:
+            raise ValueError(f"part_orders must be at least {MIN_ORDERS}")
+        k = self.n_parts
+        if self.orders // k < MIN_ORDERS:
+            raise ValueError(f"--orders must be at least {k * MIN_ORDERS} for {self.customers} customers "
+                             f"(the shop is generated in {k} parts of at least {MIN_ORDERS} orders)")
+        if self.customers // k < MIN_CUSTOMERS:
+            raise ValueError(f"--customers must be at least {k * MIN_CUSTOMERS} for {self.orders} orders "
+                             f"(the shop is generated in {k} parts of at least {MIN_CUSTOMERS} customers)")
         if self.seed < 0:
             raise ValueError("--seed must be zero or positive")
         if self.fmt not in FORMATS:
@@ -330,13 +380,79 @@ class GenerateConfig:
             raise ValueError("dates must lie between 1970 and 9999")
 
 
-def _rng(seed: int, stage: str) -> np.random.Generator:
-    """An independent generator per named stage.
+def _rng(seed: int, stage: str, part: int = 0) -> np.random.Generator:
+    """An independent generator per named stage (and part of the shop).
 
     Stages never share a stream, so an optional stage (bad rows, CSV rendering)
-    cannot shift the values drawn by another one.
+    cannot shift the values drawn by another one.  Part 0 (the whole shop when
+    it has one part) uses the stage's stream; part i > 0 its own one.
     """
-    return np.random.default_rng([seed, zlib.crc32(stage.encode())])
+    entropy = [seed, zlib.crc32(stage.encode())]
+    if part:
+        entropy.append(part)
+    return np.random.default_rng(entropy)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the shop: an independent sub-shop, and where its keys start.
+
+    Parts draw their own people and orders; keys are disjoint across parts because
+    every part numbers its ids from its own base, with room after its rows for the
+    fresh ids of its bad rows (see `_order_span`).  One product catalogue serves
+    every part.
+    """
+
+    index: int
+    count: int
+    customers: int
+    orders: int
+    order_base: int  # the part's order ids are numbered order_base + 1, ..
+    customer_base: int  # customer ids customer_base + 1, ..
+    person_base: int  # the numbers in its email addresses: person_base + 1, ..
+    order_width: int  # digits of every id in the shop
+    customer_width: int
+
+    @property
+    def label(self) -> str:
+        """Prefix of progress steps ('part 3/10: '), empty for a shop of one part."""
+        return f"part {self.index + 1}/{self.count}: " if self.count > 1 else ""
+
+
+def _order_span(n_orders: int) -> int:
+    """Order id numbers reserved for a part: its orders and the fresh ids of its bad rows."""
+    return n_orders + 2 * _fresh_bound(n_orders) + 10
+
+
+def _customer_span(n_customers: int) -> int:
+    """Customer id numbers reserved for a part: its customers and the fresh ids of its bad rows."""
+    return n_customers + _fresh_bound(n_customers) + 10
+
+
+def _guest_identities(n_orders: int) -> tuple[int, int]:
+    """Guest checkout orders (~1%) and the number of guest identities placing them."""
+    guest_orders = int(round(0.01 * n_orders))
+    n_guest_ids = max(1, int(round(guest_orders / 1.12))) if guest_orders else 0
+    return guest_orders, n_guest_ids
+
+
+def _parts(config: GenerateConfig) -> list[Part]:
+    """Split the shop into parts of (nearly) equal size, with disjoint id ranges."""
+    k = config.n_parts
+    orders = [config.orders * (i + 1) // k - config.orders * i // k for i in range(k)]
+    customers = [config.customers * (i + 1) // k - config.customers * i // k for i in range(k)]
+    order_base = np.cumsum([0] + [_order_span(m) for m in orders]).tolist()
+    customer_base = np.cumsum([0] + [_customer_span(n) for n in customers]).tolist()
+    person_base = np.cumsum([0] + [n + _guest_identities(m)[1] for n, m in zip(customers, orders)]).tolist()
+    # One width for the whole shop: that of its highest id (for one part, as if drawn alone).
+    order_width = max(7, len(str(order_base[-1])))
+    customer_width = max(6, len(str(customer_base[-1])))
+    return [
+        Part(index=i, count=k, customers=customers[i], orders=orders[i], order_base=int(order_base[i]),
+             customer_base=int(customer_base[i]), person_base=int(person_base[i]),
+             order_width=order_width, customer_width=customer_width)
+        for i in range(k)
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -665,7 +781,7 @@ def _allocate_orders(n_customers: int, n_orders: int, rng: np.random.Generator) 
     Of the customers ~85% buy; ~57% of buyers buy once; the rest repeat, and ~4%
     of buyers are VIPs who take the orders left over (so they have 10 or more).
     """
-    guest_orders = int(round(0.01 * n_orders))
+    guest_orders, n_guest_ids = _guest_identities(n_orders)
     customer_orders = n_orders - guest_orders
     n_buyers = max(1, min(int(round(0.85 * n_customers)), customer_orders))
     n_one = int(round(0.57 * n_buyers))
@@ -707,7 +823,6 @@ def _allocate_orders(n_customers: int, n_orders: int, rng: np.random.Generator) 
     k_cust, role_cust = k_cust[order], role_cust[order]
 
     # Guest identities: most order once, a few twice or more.
-    n_guest_ids = max(1, int(round(guest_orders / 1.12))) if guest_orders else 0
     k_guest = np.ones(n_guest_ids, dtype=np.int64)
     if n_guest_ids:
         k_guest += np.bincount(rng.integers(0, n_guest_ids, guest_orders - n_guest_ids), minlength=n_guest_ids)
@@ -718,7 +833,7 @@ def _allocate_orders(n_customers: int, n_orders: int, rng: np.random.Generator) 
 
 
 def _persons(n_customers: int, n_orders: int, cal: Calendar, cat: Catalogue, rng: np.random.Generator,
-             email_rng: np.random.Generator) -> Persons:
+             email_rng: np.random.Generator, email_base: int = 0) -> Persons:
     """Everyone who orders (or could): roles, order counts, places, tastes and habits."""
     k, role = _allocate_orders(n_customers, n_orders, rng)
     n = k.size
@@ -765,12 +880,16 @@ def _persons(n_customers: int, n_orders: int, cal: Calendar, cat: Catalogue, rng
     return Persons(
         n_customers=n_customers, k=k, role=role, b2b=b2b, city=city, postcode=postcode,
         last=last, female=female, fav=fav, sub_product=sub_product, cycle=cycle,
-        event=event, event_seq=event_seq, email=_emails(n_customers, female, last, email_rng),
+        event=event, event_seq=event_seq, email=_emails(n_customers, female, last, email_rng, email_base),
     )
 
 
-def _emails(n_customers: int, female: np.ndarray, last: np.ndarray, rng: np.random.Generator) -> pa.Array:
-    """Unique lower-case emails: customers 'first.last123@..', guests 'first_last123@..'."""
+def _emails(n_customers: int, female: np.ndarray, last: np.ndarray, rng: np.random.Generator,
+            base: int = 0) -> pa.Array:
+    """Unique lower-case emails: customers 'first.last123@..', guests 'first_last123@..'.
+
+    The number is base + the person's index + 1, so parts with disjoint bases never share an address.
+    """
     n = female.size
     first = pc.if_else(
         pa.array(female),
@@ -778,7 +897,7 @@ def _emails(n_customers: int, female: np.ndarray, last: np.ndarray, rng: np.rand
         _pick(FIRST_NAMES_M, rng.integers(0, len(FIRST_NAMES_M), n)),
     )
     sep = _pick((".", "_"), (np.arange(n) >= n_customers).astype(np.int64))
-    number = pa.array(np.arange(1, n + 1)).cast(pa.string())  # keeps every address unique
+    number = pa.array(base + np.arange(1, n + 1)).cast(pa.string())  # keeps every address unique
     domain = _pick(EMAIL_DOMAINS, rng.choice(len(EMAIL_DOMAINS), size=n, p=[0.35, 0.2, 0.15, 0.2, 0.1]))
     return pc.binary_join_element_wise(first, sep, _pick(LAST_NAMES, last), number, "@", domain, "")
 
@@ -886,6 +1005,8 @@ class Shop:
     consent_slot: np.ndarray  # person index of each consent_events row
     customer_width: int
     order_width: int
+    order_base: int = 0  # order id number = order_base + index + 1 (see Part)
+    customer_base: int = 0  # customer id number = customer_base + customer number
 
 
 @dataclass
@@ -1313,39 +1434,38 @@ def _variants(rng: np.random.Generator, n: int, bool_variants: bool = False) -> 
     return pa.array(v, type=pa.int8())
 
 
-def _build_shop(config: GenerateConfig, cal: Calendar, progress: StepProgress) -> Shop:
-    """Draw the whole clean shop (typed tables and bookkeeping for bad rows)."""
-    seed = config.seed
-    N, M = config.customers, config.orders
+def _build_shop(config: GenerateConfig, part: Part, cal: Calendar, cat: Catalogue, progress: StepProgress) -> Shop:
+    """Draw one part of the clean shop (typed tables and bookkeeping for bad rows)."""
+    seed, i, label = config.seed, part.index, part.label
+    N, M = part.customers, part.orders
 
-    with progress.step("products and people"):
-        cat = _catalogue(N, _rng(seed, "catalogue"))
-        persons = _persons(N, M, cal, cat, _rng(seed, "persons"), _rng(seed, "emails"))
+    with progress.step(label + "products and people"):
+        persons = _persons(N, M, cal, cat, _rng(seed, "persons", i), _rng(seed, "emails", i), part.person_base)
 
-    with progress.step("order timelines"):
-        tl = _timeline(persons, cal, _rng(seed, "timeline"))
-        orders = _order_facts(persons, tl, cal, _rng(seed, "order facts"))
+    with progress.step(label + "order timelines"):
+        tl = _timeline(persons, cal, _rng(seed, "timeline", i))
+        orders = _order_facts(persons, tl, cal, _rng(seed, "order facts", i))
         del tl
 
-    with progress.step("customers and consent"):
-        people = _customer_facts(persons, orders, cal, _rng(seed, "customers"))
+    with progress.step(label + "customers and consent"):
+        people = _customer_facts(persons, orders, cal, _rng(seed, "customers", i))
 
-    with progress.step("order lines"):
-        lines = _order_lines(persons, orders, cat, _rng(seed, "lines"))
+    with progress.step(label + "order lines"):
+        lines = _order_lines(persons, orders, cat, _rng(seed, "lines", i))
 
-    with progress.step("order totals"):
-        totals = _order_totals(persons, orders, lines, cal, cat, _rng(seed, "totals"))
+    with progress.step(label + "order totals"):
+        totals = _order_totals(persons, orders, lines, cal, cat, _rng(seed, "totals", i))
 
-    with progress.step("tables"):
-        return _assemble(config, cat, persons, orders, people, lines, totals, _rng(seed, "variants"))
+    with progress.step(label + "tables"):
+        return _assemble(part, cat, persons, orders, people, lines, totals, _rng(seed, "variants", i))
 
 
-def _assemble(config: GenerateConfig, cat: Catalogue, persons: Persons, orders: OrderFacts, people: CustomerFacts,
+def _assemble(part: Part, cat: Catalogue, persons: Persons, orders: OrderFacts, people: CustomerFacts,
               lines: Lines, totals: Totals, rng: np.random.Generator) -> Shop:
     """Build the typed tables (the Parquet schema, plus the hidden `_variant` column)."""
-    N, M = config.customers, config.orders
-    order_width = max(7, len(str(M + 2 * _fresh_bound(M) + 10)))
-    customer_width = max(6, len(str(N + _fresh_bound(N) + 10)))
+    N, M = part.customers, part.orders
+    order_width, customer_width = part.order_width, part.customer_width
+    customer_number = part.customer_base + people.number  # id number per customer slot
     city_names = [c.name for c in CITIES]
     p = orders.person
     is_customer = p < N
@@ -1360,8 +1480,8 @@ def _assemble(config: GenerateConfig, cat: Catalogue, persons: Persons, orders: 
     email_idx[kg] = persons.size + np.arange(kg.size)
 
     # Id texts are formatted once and gathered for the rows that refer to them.
-    order_chars = _id_chars("O", np.arange(1, M + 1), order_width)
-    customer_chars = _id_chars("C", np.arange(N + 1), customer_width)  # row i: id number i
+    order_chars = _id_chars("O", part.order_base + np.arange(1, M + 1), order_width)
+    customer_chars = _id_chars("C", part.customer_base + np.arange(N + 1), customer_width)  # row i: customer number i
     product_chars = _id_chars("P", np.arange(1, cat.size + 1), 5)
 
     orders_table = pa.table({
@@ -1404,7 +1524,7 @@ def _assemble(config: GenerateConfig, cat: Catalogue, persons: Persons, orders: 
     city = persons.city[slots]
     referrer = people.referrer[slots]
     customers_table = pa.table({
-        "customer_id": _ids("C", people.number[slots], customer_width),
+        "customer_id": _ids("C", customer_number[slots], customer_width),
         "email": persons.email.take(pa.array(slots)),
         "created_at": _timestamps(people.created[slots]),
         "birth_year": _int_column(people.birth_year[slots], valid=people.birth_known[slots]),
@@ -1414,19 +1534,19 @@ def _assemble(config: GenerateConfig, cat: Catalogue, persons: Persons, orders: 
         "country": _pick([c.country for c in CITIES], city),
         "company_name": people.company.take(pa.array(slots)),
         "is_business": pa.array(persons.b2b[slots]),
-        "referred_by_customer_id": _ids("C", people.number[np.maximum(referrer, 0)], customer_width, valid=referrer >= 0),
+        "referred_by_customer_id": _ids("C", customer_number[np.maximum(referrer, 0)], customer_width, valid=referrer >= 0),
         "marketing_consent": pa.array(people.consent0[slots]),
         "_variant": _variants(rng, N, bool_variants=True),
     })
 
     consent_table = pa.table({
-        "customer_id": _ids("C", people.number[people.consent_slot], customer_width),
+        "customer_id": _ids("C", customer_number[people.consent_slot], customer_width),
         "consent": pa.array(people.consent_value, type=pa.bool_()),
         "changed_at": _timestamps(people.consent_ts),
         "_variant": _variants(rng, people.consent_slot.size),
     })
     erasure_table = pa.table({
-        "customer_id": _ids("C", people.number[people.erased], customer_width),
+        "customer_id": _ids("C", customer_number[people.erased], customer_width),
         "requested_at": _timestamps(people.erased_at),
         "_variant": _variants(rng, people.erased.size),
     })
@@ -1454,6 +1574,8 @@ def _assemble(config: GenerateConfig, cat: Catalogue, persons: Persons, orders: 
         consent_slot=people.consent_slot,
         customer_width=customer_width,
         order_width=order_width,
+        order_base=part.order_base,
+        customer_base=part.customer_base,
     )
 
 
@@ -1568,7 +1690,7 @@ def _bad_orders(shop: Shop, csv_mode: bool, erased_order: np.ndarray, rng: np.ra
 
     def fresh(rows: pa.Table) -> tuple[pa.Table, np.ndarray]:
         nonlocal next_id
-        numbers = np.arange(next_id, next_id + rows.num_rows)
+        numbers = shop.order_base + np.arange(next_id, next_id + rows.num_rows)
         next_id += rows.num_rows
         return _set(rows, "order_id", _ids("O", numbers, shop.order_width)), numbers
 
@@ -1680,7 +1802,7 @@ def _bad_order_lines(shop: Shop, csv_mode: bool, blocked_order: np.ndarray, rng:
     bad.add_typed(_set(rows, "quantity", _int_column(-qty)), "negative_quantity")
     # Orphans point at ids above every orders row (and above the bad orders' fresh ids).
     idx = src["line_without_order"]
-    orphan = M + _fresh_bound(M) + 1 + np.arange(idx.size)
+    orphan = shop.order_base + M + _fresh_bound(M) + 1 + np.arange(idx.size)
     bad.add_typed(_set(take(idx), "order_id", _ids("O", orphan, shop.order_width)), "line_without_order")
     if csv_mode:
         idx = src["bad_quantity"]
@@ -1707,7 +1829,7 @@ def _bad_customers(shop: Shop, csv_mode: bool, rng: np.random.Generator) -> BadR
     bad.add_typed(_set(take(idx), "customer_id", pa.nulls(idx.size, pa.string())), "missing_key")
     if csv_mode:
         idx = src["bad_timestamp"]
-        rows = _set(take(idx), "customer_id", _ids("C", N + 1 + np.arange(idx.size), shop.customer_width))
+        rows = _set(take(idx), "customer_id", _ids("C", shop.customer_base + N + 1 + np.arange(idx.size), shop.customer_width))
         text = _text_rows("customers", rows)
         col = customers.schema.get_field_index("created_at")
         for i, r in enumerate(text):
@@ -1766,6 +1888,19 @@ class Outcome:
                 self.quarantined[outcome] += 1
                 if self.revenue is not None and rev is not None:
                     self.revenue["quarantined"] += rev
+
+    def add(self, other: Outcome) -> None:
+        """Count the rows of another part of the same file too (every figure is a sum over rows)."""
+        self.rows_read += other.rows_read
+        self.loaded += other.loaded
+        self.quarantined.update(other.quarantined)
+        self.collapsed += other.collapsed
+        self.erased += other.erased
+        if other.revenue is not None:
+            if self.revenue is None:
+                self.revenue = dict.fromkeys(other.revenue, 0)
+            for key, cents in other.revenue.items():
+                self.revenue[key] += cents
 
     def to_json(self, file_name: str) -> dict[str, object]:
         total = self.loaded + sum(self.quarantined.values()) + self.collapsed + self.erased
@@ -1888,15 +2023,41 @@ def _segments(plan: list[tuple[str, int, int]], clean: pa.Table, typed: pa.Table
     return out
 
 
-def _write_csv(path: Path, segments: list[pa.Table | bytes], schema: pa.Schema) -> None:
-    """Header plus segments; tables go through Arrow's CSV writer without quoting.
+class TableFile:
+    """One output file; every part of the shop appends its rows to it.
+
+    Parquet: one ParquetWriter, each part's rows become row groups of at most a
+    million rows.  CSV: the first part writes the header, later parts append lines.
+    """
+
+    def __init__(self, out_dir: Path, table_name: str, fmt: str) -> None:
+        self.name = f"{table_name}.{fmt}"
+        self.path = out_dir / self.name
+        self.fmt = fmt
+        self.parts_written = 0
+        self._parquet: pq.ParquetWriter | None = None
+
+    def write_parquet(self, table: pa.Table) -> None:
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(str(self.path), table.schema, compression="zstd")
+        self._parquet.write_table(table, row_group_size=1_000_000)
+
+    def close(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+
+
+def _write_csv(path: Path, segments: list[pa.Table | bytes], schema: pa.Schema, header: bool = True) -> None:
+    """Header (unless appending) plus segments; tables go through Arrow's CSV writer without quoting.
 
     Values of these tables never contain commas, quotes or line breaks (Arrow
     raises if one does), so no quoting is needed; raw lines are written as is.
     """
     options = pacsv.WriteOptions(include_header=False, quoting_style="none")
-    with pa.OSFile(str(path), "wb") as sink:
-        sink.write((",".join(schema.names) + "\n").encode())
+    with pa.OSFile(str(path), "wb" if header else "ab") as sink:
+        if header:
+            sink.write((",".join(schema.names) + "\n").encode())
         writer = pacsv.CSVWriter(sink, schema, write_options=options)
         for seg in segments:
             if isinstance(seg, bytes):
@@ -1927,89 +2088,127 @@ def _text_value(v: object) -> str:
     return str(v)
 
 
-def _write_table(out_dir: Path, table_name: str, fmt: str, clean: pa.Table, bad: BadRows, rng: np.random.Generator) -> str:
-    """Write one table with its bad rows mixed in; returns the file name."""
-    file_name = f"{table_name}.{fmt}"
-    path = out_dir / file_name
+def _write_table(target: TableFile, table_name: str, clean: pa.Table, bad: BadRows, rng: np.random.Generator) -> None:
+    """Append one part of a table, with its bad rows mixed in, to its file."""
+    fmt = target.fmt
     typed = bad.typed_table(clean.schema)
     raw = bad.raw if fmt == "csv" else []
     plan = _plan(rng, clean.num_rows, typed.num_rows + len(raw))
     if fmt == "parquet":
         parts = [s for s in _segments(plan, clean, typed, []) if isinstance(s, pa.Table)]
-        table = pa.concat_tables(parts).drop_columns(["_variant"])
-        pq.write_table(table, str(path), compression="zstd", row_group_size=1_000_000)
-        return file_name
-    clean_text = _render_csv(table_name, clean)
-    typed_text = _render_csv(table_name, typed)
-    segments = _segments(plan, clean_text, typed_text, raw)
-    if table_name == "products":
-        _write_csv_quoted(path, segments, clean_text.schema)
+        target.write_parquet(pa.concat_tables(parts).drop_columns(["_variant"]))
     else:
-        _write_csv(path, segments, clean_text.schema)
-    return file_name
+        clean_text = _render_csv(table_name, clean)
+        typed_text = _render_csv(table_name, typed)
+        segments = _segments(plan, clean_text, typed_text, raw)
+        if table_name == "products":  # written once, by part 0
+            _write_csv_quoted(target.path, segments, clean_text.schema)
+        else:
+            _write_csv(target.path, segments, clean_text.schema, header=target.parts_written == 0)
+    target.parts_written += 1
 
 
 # --------------------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------------------
 
-STEPS = (
-    "products and people", "order timelines", "customers and consent", "order lines", "order totals", "tables",
-    "bad rows", *(f"write {t}" for t in TABLES), "manifest",
-)
+BUILD_STEPS = ("products and people", "order timelines", "customers and consent", "order lines", "order totals", "tables")
+# Progress steps of a shop of one part; a shop of k parts runs the steps before
+# "manifest" once per part, labelled 'part i/k: ' (later parts do not write products).
+STEPS = (*BUILD_STEPS, "bad rows", *(f"write {t}" for t in TABLES), "manifest")
+
+
+def _part_tables(part: Part) -> tuple[str, ...]:
+    """Tables a part writes: the catalogue is the same for every part, so only part 0 writes products."""
+    return TABLES if part.index == 0 else tuple(t for t in TABLES if t != "products")
 
 
 def generate(config: GenerateConfig) -> dict[str, object]:
-    """Generate the shop into config.out_dir and return the manifest (also written as manifest.json)."""
+    """Generate the shop into config.out_dir and return the manifest (also written as manifest.json).
+
+    The shop is drawn part by part (see `Part`); each part's rows are appended to
+    the files and freed before the next part is drawn, so memory follows the size
+    of a part, not of the shop.
+    """
     config.validate()
     out_dir = Path(config.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    csv_mode = config.fmt == "csv"
     cal = _calendar(config.start, config.end)
+    parts = _parts(config)
+    # One catalogue for the whole shop (its size follows the whole shop's customers).
+    cat = _catalogue(config.customers, _rng(config.seed, "catalogue"))
+    files = {t: TableFile(out_dir, t, config.fmt) for t in TABLES}
+    steps = [part.label + s for part in parts
+             for s in (*BUILD_STEPS, "bad rows", *(f"write {t}" for t in _part_tables(part)))]
+    outcomes: dict[str, Outcome] = {}
 
-    with StepProgress(STEPS, desc="generate", enabled=config.progress) as progress:
-        shop = _build_shop(config, cal, progress)
-
-        with progress.step("bad rows"):
-            erased_order = _erased_orders(shop)
-            bad: dict[str, BadRows] = {t: BadRows() for t in TABLES}
-            conflict = np.zeros(0, dtype=np.int64)
-            if config.bad_rows:
-                rng = _rng(config.seed, f"bad rows {config.fmt}")
-                bad["orders"], cloned_lines, conflict = _bad_orders(shop, csv_mode, erased_order, rng)
-                conflict_order = np.zeros(shop.order_total.size, dtype=bool)
-                conflict_order[conflict] = True
-                bad["order_lines"] = _bad_order_lines(shop, csv_mode, erased_order | conflict_order, rng)
-                bad["order_lines"].extend(cloned_lines)
-                bad["customers"] = _bad_customers(shop, csv_mode, rng)
-                bad["products"] = _bad_products(shop, rng)
-                bad["consent_events"] = _bad_consent_events(shop, csv_mode, rng)
-
-        # Files are independent, so two threads write them (Arrow's writers release the GIL).
-        files: dict[str, str] = {}
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            jobs = {
-                pool.submit(
-                    _write_table, out_dir, name, config.fmt, shop.tables[name], bad[name],
-                    _rng(config.seed, f"placement {name} {config.fmt}"),
-                ): name
-                for name in sorted(TABLES, key=lambda t: -shop.tables[t].num_rows)  # biggest first
-            }
-            for job in as_completed(jobs):
-                files[jobs[job]] = job.result()
-                progress.advance(f"wrote {jobs[job]}")
+    with StepProgress([*steps, "manifest"], desc="generate", enabled=config.progress) as progress:
+        try:
+            for part in parts:
+                for name, outcome in _generate_part(config, part, cal, cat, files, progress).items():
+                    if name in outcomes:
+                        outcomes[name].add(outcome)
+                    else:
+                        outcomes[name] = outcome
+                pa.default_memory_pool().release_unused()  # hand the part's buffers back before the next
+        finally:
+            for f in files.values():
+                f.close()
 
         with progress.step("manifest"):
-            manifest = _manifest(config, shop, bad, erased_order, conflict, files)
+            manifest = _manifest(config, outcomes, {t: f.name for t, f in files.items()})
             (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 
 
-def _manifest(config: GenerateConfig, shop: Shop, bad: dict[str, BadRows], erased_order: np.ndarray,
-              conflict: np.ndarray, files: dict[str, str]) -> dict[str, object]:
-    """The expected pipeline outcome of every written row."""
-    tables: dict[str, object] = {}
+def _generate_part(config: GenerateConfig, part: Part, cal: Calendar, cat: Catalogue, files: dict[str, TableFile],
+                   progress: StepProgress) -> dict[str, Outcome]:
+    """Draw one part, append its rows (with its bad rows) to the files, and return the fate of its rows."""
+    csv_mode = config.fmt == "csv"
+    seed, i, label = config.seed, part.index, part.label
+    shop = _build_shop(config, part, cal, cat, progress)
 
+    with progress.step(label + "bad rows"):
+        erased_order = _erased_orders(shop)
+        bad: dict[str, BadRows] = {t: BadRows() for t in TABLES}
+        conflict = np.zeros(0, dtype=np.int64)
+        if config.bad_rows:
+            rng = _rng(seed, f"bad rows {config.fmt}", i)
+            bad["orders"], cloned_lines, conflict = _bad_orders(shop, csv_mode, erased_order, rng)
+            conflict_order = np.zeros(shop.order_total.size, dtype=bool)
+            conflict_order[conflict] = True
+            bad["order_lines"] = _bad_order_lines(shop, csv_mode, erased_order | conflict_order, rng)
+            bad["order_lines"].extend(cloned_lines)
+            bad["customers"] = _bad_customers(shop, csv_mode, rng)
+            bad["products"] = _bad_products(shop, rng)
+            bad["consent_events"] = _bad_consent_events(shop, csv_mode, rng)
+
+    # Files are independent, so two threads write them (Arrow's writers release the GIL).
+    tables = _part_tables(part)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = {
+            pool.submit(
+                _write_table, files[name], name, shop.tables[name], bad[name],
+                _rng(seed, f"placement {name} {config.fmt}", i),
+            ): name
+            for name in sorted(tables, key=lambda t: -shop.tables[t].num_rows)  # biggest first
+        }
+        for job in as_completed(jobs):
+            job.result()
+            progress.advance(f"{label}wrote {jobs[job]}")
+
+    outcomes = _outcomes(shop, bad, erased_order, conflict)
+    return {name: outcomes[name] for name in tables}
+
+
+def _outcomes(shop: Shop, bad: dict[str, BadRows], erased_order: np.ndarray,
+              conflict: np.ndarray) -> dict[str, Outcome]:
+    """The expected pipeline outcome of every row of one part.
+
+    Every figure is a count or a sum over rows, and a part's rows meet no row of
+    another part in the pipeline's rules (its ids and email addresses are its own),
+    so the outcomes of the parts add up to that of the shop.
+    """
     conflict_order = np.zeros(shop.order_total.size, dtype=bool)
     conflict_order[conflict] = True
     revenue = shop.order_total - shop.order_refunded
@@ -2043,9 +2242,12 @@ def _manifest(config: GenerateConfig, shop: Shop, bad: dict[str, BadRows], erase
         o = Outcome(rows_read=n, loaded=n)
         o.add_bad(bad[name])
         outcomes[name] = o
+    return outcomes
 
-    for name in TABLES:
-        tables[name] = outcomes[name].to_json(files[name])
+
+def _manifest(config: GenerateConfig, outcomes: dict[str, Outcome], files: dict[str, str]) -> dict[str, object]:
+    """The expected pipeline outcome of every written row (the parts' outcomes added up)."""
+    tables = {name: outcomes[name].to_json(files[name]) for name in TABLES}
     return {
         "seed": config.seed,
         "customers": config.customers,

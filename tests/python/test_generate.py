@@ -558,3 +558,274 @@ def test_smallest_shop(tmp_path: Path) -> None:
                                        start=date(2024, 1, 1), end=date(2024, 1, 15)))
     assert manifest["tables"]["orders"]["loaded"] > 80
     assert _manifest_tables(tmp_path) == expected_outcome(tmp_path, "csv")
+
+
+# --------------------------------------------------------------------------------------
+# Shops generated in parts
+# --------------------------------------------------------------------------------------
+
+PART_CUSTOMERS = 600
+PART_ORDERS = 3000
+PART_SIZE = 1000  # forces 3 parts of 1,000 orders and 200 customers
+
+
+def _make_parts(out: Path, fmt: str, seed: int = 7, **kwargs: object) -> dict:
+    config = GenerateConfig(customers=PART_CUSTOMERS, orders=PART_ORDERS, out_dir=out, seed=seed, fmt=fmt,
+                            progress=False, part_orders=PART_SIZE, **kwargs)
+    assert config.n_parts == 3
+    return generate(config)
+
+
+@pytest.fixture(scope="module", params=["csv", "parquet"])
+def parts_shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp(f"parts_{request.param}")
+    _make_parts(out, request.param)
+    return out, request.param
+
+
+def _number(key: str | None) -> int | None:
+    """The number of an id like 'O0001234' or 'C000123'."""
+    return int(key[1:]) if key else None
+
+
+def test_generator_reproduces_the_demo_shop_byte_for_byte(tmp_path: Path) -> None:
+    """A shop that fits in one part comes out exactly as data/demo (`make demo`) was written."""
+    from conftest import DEMO_DIR
+
+    generate(GenerateConfig(customers=3000, orders=15000, out_dir=tmp_path, seed=42, fmt="csv", progress=False))
+    assert _digest(tmp_path) == _digest(DEMO_DIR)
+
+
+def test_one_part_does_not_depend_on_the_part_size(tmp_path: Path) -> None:
+    _make(tmp_path / "default", fmt="parquet")
+    _make(tmp_path / "exact", fmt="parquet", part_orders=ORDERS)
+    _make(tmp_path / "three", fmt="parquet", part_orders=ORDERS // 3 + 1)
+    assert _digest(tmp_path / "default") == _digest(tmp_path / "exact")
+    assert _digest(tmp_path / "default")["orders.parquet"] != _digest(tmp_path / "three")["orders.parquet"]
+
+
+def test_parts_manifest_matches_independent_reading(parts_shop: tuple[Path, str]) -> None:
+    """Read as a whole, the files give the summed manifest: no key of one part meets another part's."""
+    out, fmt = parts_shop
+    assert _manifest_tables(out) == expected_outcome(out, fmt)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["customers"], manifest["orders"]) == (PART_CUSTOMERS, PART_ORDERS)
+    tables = manifest["tables"]
+    # Every part adds its own bad rows (3 x at least 2 per kind).
+    assert tables["orders"]["collapsed_duplicates"] >= 6
+    assert tables["customers"]["collapsed_duplicates"] >= 6
+    assert tables["erasure_requests"]["loaded"] >= 6
+    # The catalogue and its bad rows are written once.
+    assert tables["products"]["quarantined"] == {"missing_key": 2}
+    assert tables["products"]["collapsed_duplicates"] == 0
+
+
+def test_parts_row_counts_equal_the_manifest(parts_shop: tuple[Path, str]) -> None:
+    out, fmt = parts_shop
+    manifest = json.loads((out / "manifest.json").read_text())
+    for table, info in manifest["tables"].items():
+        path = out / info["file"]
+        if fmt == "csv":
+            lines = path.read_bytes().split(b"\n")
+            assert lines[-1] == b"", table
+            assert info["rows_read"] == len(lines) - 2, table  # minus the header and the final ''
+            assert lines.count(lines[0]) == 1, f"{table}: the header is written once"
+        else:
+            meta = pq.ParquetFile(path).metadata
+            assert info["rows_read"] == meta.num_rows, table
+            if table != "products":
+                assert meta.num_row_groups >= 3, f"{table}: one row group per part at least"
+
+
+def test_parts_keys_are_disjoint(parts_shop: tuple[Path, str]) -> None:
+    """Ids are unique across the files, except the deliberate duplicates, and every part's rows,
+    keys and references stay within that part's own range of ids."""
+    from kanta.generate import _parts
+
+    out, fmt = parts_shop
+    config = GenerateConfig(customers=PART_CUSTOMERS, orders=PART_ORDERS, out_dir=out, seed=7, fmt=fmt,
+                            part_orders=PART_SIZE)
+    parts = _parts(config)
+    assert len(parts) == 3
+    order_ranges = [(p.order_base, p.order_base + p.orders + 2 * (p.orders // 50 + 1000) + 10) for p in parts]
+    customer_ranges = [(p.customer_base, p.customer_base + p.customers + p.customers // 50 + 1010) for p in parts]
+    for ranges in (order_ranges, customer_ranges):
+        assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:])), "ranges of the parts overlap"
+
+    def part_of(key: str | None, ranges: list[tuple[int, int]]) -> int | None:
+        n = _number(key)
+        if n is None:
+            return None
+        (found,) = [i for i, (lo, hi) in enumerate(ranges) if lo < n <= hi]
+        return found
+
+    rows, fate = row_fates(out, fmt)
+    tables = _manifest_tables(out)
+    for table, column, ranges in (("orders", "order_id", order_ranges), ("order_lines", "order_id", order_ranges),
+                                  ("customers", "customer_id", customer_ranges),
+                                  ("consent_events", "customer_id", customer_ranges),
+                                  ("erasure_requests", "customer_id", customer_ranges)):
+        seq = [part_of(r[column], ranges) for r in rows[table] if r is not None and r[column] is not None]
+        assert seq == sorted(seq), f"{table}: the parts are appended one after the other"
+        assert set(seq) == {0, 1, 2}, table
+
+    # Duplicate keys are only the deliberate ones: exact copies and conflicting pairs.
+    for table, column in (("orders", "order_id"), ("customers", "customer_id")):
+        counts = Counter(r[column] for r in rows[table] if r is not None and r[column] is not None)
+        shared = {k: n for k, n in counts.items() if n > 1}
+        assert set(shared.values()) <= {2}, table
+        conflicts = tables[table]["quarantined"].get("conflicting_duplicate", 0)
+        assert len(shared) == tables[table]["collapsed_duplicates"] + conflicts // 2, table
+
+    # References stay within a part: an order's customer, a referrer, a known guest's account.
+    # Addresses are unique through their number ('anna.laine123@..'): no number in two parts.
+    customers = [r for r, f in zip(rows["customers"], fate["customers"]) if f in ("", "erased")]
+    email_number = lambda email: int(re.search(r"(\d+)@", email).group(1))  # noqa: E731
+    numbers = Counter(email_number(r["email"]) for r in customers)
+    assert len(numbers) == len(customers) > 500, "an email number in two parts"
+    account = {r["email"].strip().lower(): r["customer_id"] for r in customers}
+    guests = known = 0
+    guest_addresses: set[str] = set()
+    for r in rows["orders"]:
+        if r is None or r["order_id"] is None:
+            continue
+        part = part_of(r["order_id"], order_ranges)
+        if r["customer_id"] is not None:
+            assert part_of(r["customer_id"], customer_ranges) == part
+        elif r["customer_email"] is not None:
+            guests += 1
+            email = r["customer_email"].strip().lower()
+            if email in account:
+                known += 1
+                assert part_of(account[email], customer_ranges) == part
+            else:
+                assert "_" in email.split("@")[0], "a guest identity's address"
+                guest_addresses.add(email)
+    assert guests and known
+    guest_numbers = {email_number(e) for e in guest_addresses}
+    assert len(guest_numbers) == len(guest_addresses) and not guest_numbers & set(numbers)
+    for r in customers:
+        if r["referred_by_customer_id"]:
+            assert part_of(r["referred_by_customer_id"], customer_ranges) == part_of(r["customer_id"], customer_ranges)
+    # Orphan lines point at no order of any part.
+    order_ids = {r["order_id"] for r in rows["orders"] if r is not None}
+    orphans = [r for r, f in zip(rows["order_lines"], fate["order_lines"]) if f == "line_without_order"]
+    assert len(orphans) >= 6 and not {r["order_id"] for r in orphans} & order_ids
+
+
+def test_parts_share_one_catalogue(parts_shop: tuple[Path, str], tmp_path: Path) -> None:
+    """Products are drawn once for the whole shop: the same rows as a shop of one part of that size."""
+    out, fmt = parts_shop
+    from kanta.generate import _parts
+
+    parts = _parts(GenerateConfig(customers=PART_CUSTOMERS, orders=PART_ORDERS, out_dir=out, part_orders=PART_SIZE))
+    products = _loaded(out, "products", fmt)
+    ids = [r["product_id"] for r in products]
+    assert len(ids) == len(set(ids)) > 100
+    used: dict[int, set[str]] = defaultdict(set)
+    for r in _loaded(out, "order_lines", fmt):
+        n = _number(r["order_id"])
+        (part,) = [p.index for p in parts if p.order_base < n <= p.order_base + p.orders]
+        used[part].add(r["product_id"])
+    assert set(used) == {0, 1, 2}
+    for part_products in used.values():
+        assert part_products <= set(ids)
+    assert len(used[0] & used[1] & used[2]) > 50, "the parts draw from the same products"
+
+    single = tmp_path / "single"
+    generate(GenerateConfig(customers=PART_CUSTOMERS, orders=PART_ORDERS, out_dir=single, seed=7, fmt=fmt,
+                            progress=False))
+    assert sorted(products, key=str) == sorted(_loaded(single, "products", fmt), key=str)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_parts_same_seed_gives_identical_bytes(tmp_path: Path, fmt: str) -> None:
+    _make_parts(tmp_path / "a", fmt, seed=11)
+    _make_parts(tmp_path / "b", fmt, seed=11)
+    _make_parts(tmp_path / "c", fmt, seed=12)
+    a, b, c = _digest(tmp_path / "a"), _digest(tmp_path / "b"), _digest(tmp_path / "c")
+    assert a == b
+    assert len(a) == len(TABLES) + 1
+    assert a[f"orders.{fmt}"] != c[f"orders.{fmt}"]
+
+
+def test_parts_are_independent_draws(parts_shop: tuple[Path, str]) -> None:
+    """Each part has its own random streams: the parts are not copies of one another."""
+    out, fmt = parts_shop
+    by_part: dict[int, list[tuple]] = defaultdict(list)
+    from kanta.generate import _parts
+
+    parts = _parts(GenerateConfig(customers=PART_CUSTOMERS, orders=PART_ORDERS, out_dir=out, part_orders=PART_SIZE))
+    for r in _loaded(out, "orders", fmt):
+        n = _number(r["order_id"])
+        (part,) = [p.index for p in parts if p.order_base < n <= p.order_base + p.orders]
+        by_part[part].append((r["ordered_at"], r["order_total"]))
+    assert len({tuple(sorted(v)[:20]) for v in by_part.values()}) == 3
+
+
+def test_parts_progress_names_the_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kanta.generate as gen
+
+    seen: list[str] = []
+    declared: list[int] = []
+
+    class Recorder(gen.StepProgress):
+        def __init__(self, steps: list[str], desc: str, enabled: bool = True) -> None:
+            super().__init__(steps, desc, enabled=False)
+            declared.append(len(steps))
+
+        def step(self, name: str):  # type: ignore[no-untyped-def]
+            seen.append(name)
+            return super().step(name)
+
+        def advance(self, name: str) -> None:
+            seen.append(name)
+            super().advance(name)
+
+    monkeypatch.setattr(gen, "StepProgress", Recorder)
+    _make_parts(tmp_path, "parquet")
+    assert "part 1/3: order lines" in seen and "part 3/3: bad rows" in seen
+    assert any(s.startswith("part 2/3: wrote") for s in seen)
+    assert declared == [len(seen)], "every declared step is done once"
+
+
+def test_part_count_at_full_size(tmp_path: Path) -> None:
+    def parts(customers: int, orders: int) -> int:
+        config = GenerateConfig(customers=customers, orders=orders, out_dir=tmp_path)
+        config.validate()
+        return config.n_parts
+
+    assert parts(1_000_000, 10_000_000) == 1  # the largest benchmark shop is one part
+    assert parts(3_000_000, 30_000_000) == 3
+    assert parts(10_000_000, 100_000_000) == 10
+    assert parts(12_000_000, 1_000_000) == 3  # customers bound a part too
+    assert parts(20_000_000, 200_000_000) == 20
+
+
+def test_parts_need_room_for_every_part(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="customers"):
+        GenerateConfig(customers=200, orders=PART_ORDERS, out_dir=tmp_path, part_orders=PART_SIZE).validate()
+    with pytest.raises(ValueError, match="part_orders"):
+        GenerateConfig(customers=200, orders=PART_ORDERS, out_dir=tmp_path, part_orders=50).validate()
+
+
+def test_parts_shop_reconciles_in_the_pipeline(tmp_path: Path, build_shop) -> None:  # type: ignore[no-untyped-def]
+    """dbt's load reconciliation of a 3-part shop equals its manifest, as for the demo shop."""
+    out = tmp_path / "raw"
+    manifest = _make_parts(out, "csv")["tables"]
+    build = build_shop(out, command="run", extra_args=["--select", "+load_reconciliation", "+quarantined_rows"])
+    assert build.success, build.error_text()
+    reconciliation = {r["table_name"]: r for r in build.rows("select * from audit.load_reconciliation")}
+    reasons: dict[str, dict[str, int]] = {}
+    for r in build.rows("select table_name, reason, count(*) as n from audit.quarantined_rows group by all"):
+        reasons.setdefault(r["table_name"], {})[r["reason"]] = r["n"]
+    for table, expected in manifest.items():
+        got = reconciliation[table]
+        assert got["rows_read"] == expected["rows_read"], table
+        assert got["rows_loaded"] == expected["loaded"], table
+        assert got["duplicates_collapsed"] == expected["collapsed_duplicates"], table
+        assert got["rows_erased"] == expected["erased"], table
+        assert reasons.get(table, {}) == expected["quarantined"], table
+    orders = reconciliation["orders"]
+    for key in ("revenue_loaded", "revenue_quarantined", "revenue_erased"):
+        assert orders[key] == Decimal(manifest["orders"][key]), key
