@@ -70,6 +70,21 @@
 {%- endmacro %}
 
 
+{#- Keyword that makes the engine compute a CTE once when it is read several times (the parsed
+    rows of a checked model: their fingerprint feeds two aggregates and the join back). DuckDB
+    would otherwise inline it and hash every row's text three times; Spark plans it itself. -#}
+{% macro kanta_materialized_cte() -%}
+  {{ return(adapter.dispatch('kanta_materialized_cte', 'kanta')()) }}
+{%- endmacro %}
+
+{% macro default__kanta_materialized_cte() -%}
+  materialized
+{%- endmacro %}
+
+{% macro spark__kanta_materialized_cte() -%}
+{%- endmacro %}
+
+
 {#- Fingerprint of a row's raw text: exact duplicates have equal fingerprints. -#}
 {% macro kanta_raw_fingerprint(table_name) -%}
   {%- set raw_columns = [] -%}

@@ -53,9 +53,9 @@
   {%- set threshold_metrics = var('rfm_threshold_metrics') -%}
   {%- set thresholds_relation = ref('rfm_score_thresholds') -%}  {#- referenced always: stable lineage -#}
   {%- set metrics = [
-      ('recency', 'r_score', 'recency_days', 'recency_days desc'),
-      ('frequency', 'f_score', 'order_count', 'order_count asc'),
-      ('monetary', 'm_score', 'total_revenue', 'total_revenue asc')] -%}
+      ('recency', 'r_score', 'recency_days', 'desc'),
+      ('frequency', 'f_score', 'order_count', 'asc'),
+      ('monetary', 'm_score', 'total_revenue', 'asc')] -%}
   select
       scored.*,
       coalesce(segment_map.segment, 'unknown') as rfm_segment
@@ -82,10 +82,20 @@
                       and (thresholds.max_value is null or rfm_input.{{ column }} < thresholds.max_value)
               ) as {{ score }}{{ ',' if not loop.last }}
               {%- else %}
-              {{ kanta_quintile_score(worst_first, partition_by) }} as {{ score }}{{ ',' if not loop.last }}
+              {{ score }}s.score as {{ score }}{{ ',' if not loop.last }}
               {%- endif %}
               {%- endfor %}
           from {{ input }} as rfm_input
+          {%- for metric, score, column, worst_first in metrics if metric not in threshold_metrics %}
+          left join (
+              {{ kanta_quintile_scores(input, column, worst_first, partition_by) }}
+          ) as {{ score }}s
+              on
+                  rfm_input.{{ column }} = {{ score }}s.metric_value
+                  {%- if partition_by %}
+                  and rfm_input.{{ partition_by }} = {{ score }}s.{{ partition_by }}
+                  {%- endif %}
+          {%- endfor %}
       ) as scores
   ) as scored
   left join {{ ref('rfm_segment_map') }} as segment_map

@@ -92,7 +92,12 @@
 {%- endmacro %}
 
 
-{#- Spark's hash() is 32-bit: xxhash64, summed as a decimal so that the sum cannot overflow. -#}
+{#- Spark's hash() is 32-bit: xxhash64. -#}
+{% macro spark__kanta_text_hash(expression) -%}
+  xxhash64({{ expression }})
+{%- endmacro %}
+
+{#- xxhash64, summed as a decimal so that the sum cannot overflow. -#}
 {% macro spark__kanta_row_hash(columns) -%}
   cast(xxhash64({{ columns | join(', ') }}) as decimal(38, 0))
 {%- endmacro %}

@@ -1,4 +1,5 @@
--- Counted orders before as_of_date flagged as gifts: shipped to another city than the
+-- Counted orders of the last 365 days (on or after as_of_date - 365 days, the only ones
+-- gift_anniversaries considers) flagged as gifts: shipped to another city than the
 -- buyer's own (SPEC section 3, gift_anniversaries). The buyer's city is the customer
 -- record's city, else the billing city of that same order; cities are compared trimmed and
 -- in any letter case. An order without a shipping city, or whose buyer's city is unknown,
@@ -28,6 +29,7 @@ cities as (
     from orders
     left join customers
         on orders.customer_id = customers.customer_id
+    where orders.order_date >= {{ kanta_add_days(kanta_as_of_date(), -365) }}
 ),
 
 final as (

@@ -136,7 +136,7 @@ def test_incremental_build_equals_full_build(shops: tuple[Path, Path, dict[str, 
     assert followed["erased"] not in after
     assert after[followed["new_buyer"]] > before[followed["new_buyer"]]
     # A stale fingerprint rebuilds a buyer: this removes the marker of the unchanged one.
-    con.execute("update intermediate.int_orders_sequenced set orders_hash = 'stale' where customer_id = ?",
+    con.execute("update intermediate.int_orders_sequenced set orders_hash = xor(orders_hash, 1) where customer_id = ?",
                 [followed["unchanged"]])
     con.close()
     third = run_dbt(work, today, extra_args=MODELS_ONLY)

@@ -11,7 +11,7 @@ erased_customers as (
     select * from {{ ref('base_shop__erased_customer_ids') }}
 ),
 
-parsed as (
+parsed as {{ kanta_materialized_cte() }} (
     select
         {{ kanta_parsed_columns('consent_events') }},
         {{ kanta_raw_fingerprint('consent_events') }} as row_fingerprint

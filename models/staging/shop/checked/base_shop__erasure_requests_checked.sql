@@ -7,7 +7,7 @@ raw_rows as (
     select * from {{ ref('base_shop__erasure_requests') }}
 ),
 
-parsed as (
+parsed as {{ kanta_materialized_cte() }} (
     select
         {{ kanta_parsed_columns('erasure_requests') }},
         {{ kanta_raw_fingerprint('erasure_requests') }} as row_fingerprint

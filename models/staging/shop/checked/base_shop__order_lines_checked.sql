@@ -23,7 +23,7 @@ order_ids as (
     group by order_id
 ),
 
-parsed as (
+parsed as {{ kanta_materialized_cte() }} (
     select
         {{ kanta_parsed_columns('order_lines') }},
         {{ kanta_raw_fingerprint('order_lines') }} as row_fingerprint
@@ -72,7 +72,11 @@ final as (
         product_id,
         quantity,
         line_total,
-        coalesce(order_id, '') || ' / ' || coalesce(product_id, '') as row_key,
+        -- The key the quarantine shows; only quarantined rows need it.
+        case
+            when quarantine_reason is not null
+                then coalesce(order_id, '') || ' / ' || coalesce(product_id, '')
+        end as row_key,
         quarantine_reason,
         is_collapsed_duplicate,
         coalesce(quarantine_reason is null and not is_collapsed_duplicate and is_order_erased, false) as is_erased,

@@ -32,7 +32,7 @@ customer_emails as (
     group by email_key
 ),
 
-parsed as (
+parsed as {{ kanta_materialized_cte() }} (
     select
         {{ kanta_parsed_columns('orders') }},
         {{ kanta_raw_fingerprint('orders') }} as row_fingerprint
@@ -91,7 +91,6 @@ final as (
     select
         resolved.order_id,
         case when resolved.quarantine_reason is null then resolved.buyer_id end as customer_id,
-        resolved.customer_id as raw_customer_id,
         resolved.customer_email,
         resolved.is_guest,
         resolved.ordered_at,
@@ -118,9 +117,14 @@ final as (
         resolved.shipping_city,
         resolved.shipping_postcode,
         resolved.billing_city,
-        coalesce(resolved.order_id, '')
-        || ' / '
-        || coalesce(resolved.customer_id, resolved.customer_email, '') as row_key,
+        -- The key the quarantine shows; only quarantined rows need it.
+        case
+            when resolved.quarantine_reason is not null
+                then
+                    coalesce(resolved.order_id, '')
+                    || ' / '
+                    || coalesce(resolved.customer_id, resolved.customer_email, '')
+        end as row_key,
         resolved.quarantine_reason,
         resolved.is_collapsed_duplicate,
         coalesce(

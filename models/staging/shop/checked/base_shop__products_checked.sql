@@ -7,7 +7,7 @@ raw_rows as (
     select * from {{ ref('base_shop__products') }}
 ),
 
-parsed as (
+parsed as {{ kanta_materialized_cte() }} (
     select
         {{ kanta_parsed_columns('products') }},
         {{ kanta_raw_fingerprint('products') }} as row_fingerprint
