@@ -70,9 +70,13 @@
 {%- endmacro %}
 
 
-{#- Keyword that makes the engine compute a CTE once when it is read several times (the parsed
-    rows of a checked model: their fingerprint feeds two aggregates and the join back). DuckDB
-    would otherwise inline it and hash every row's text three times; Spark plans it itself. -#}
+{#- How the checked models keep memory flat on big files. The wide parsed rows (raw text and
+    typed values) are streamed, never held: `raw_rows` and `parsed` are inlined where they are
+    read (kanta_inlined_cte). The copy checks need every row's fingerprint twice (two
+    aggregates), so a narrow CTE of fingerprint, file row and key is computed once and held
+    (kanta_materialized_cte), and the join back recomputes the fingerprint of the streamed
+    row. Without the hints DuckDB holds the wide rows: at 100M orders that spilled tens of
+    gigabytes. Spark plans CTEs itself: the hints are empty there. -#}
 {% macro kanta_materialized_cte() -%}
   {{ return(adapter.dispatch('kanta_materialized_cte', 'kanta')()) }}
 {%- endmacro %}
@@ -82,6 +86,17 @@
 {%- endmacro %}
 
 {% macro spark__kanta_materialized_cte() -%}
+{%- endmacro %}
+
+{% macro kanta_inlined_cte() -%}
+  {{ return(adapter.dispatch('kanta_inlined_cte', 'kanta')()) }}
+{%- endmacro %}
+
+{% macro default__kanta_inlined_cte() -%}
+  not materialized
+{%- endmacro %}
+
+{% macro spark__kanta_inlined_cte() -%}
 {%- endmacro %}
 
 
@@ -95,12 +110,26 @@
 {%- endmacro %}
 
 
+{#- The narrow part of the CTE `rows` the copy checks aggregate: row_fingerprint,
+    file_row_number and, given key_column, the key. -#}
+{% macro kanta_fingerprints(rows, key_column=none) -%}
+    select
+        row_fingerprint,
+        file_row_number
+        {%- if key_column %},
+        {{ key_column }}
+        {%- endif %}
+    from {{ rows }}
+{%- endmacro %}
+
+
 {#- A select of every row of the CTE `rows` (needs row_fingerprint and file_row_number) with
     first_copy_row_number: for a row whose exact raw text occurs more than once, the file row of
     its first copy (null for a row that occurs once); and, given key_column, is_conflicting: the
-    key is held by two or more different rows. Both come from aggregates joined back, not from
-    window functions: a window over every row would sort the whole table twice. -#}
-{% macro kanta_copy_flags(rows, key_column=none) -%}
+    key is held by two or more different rows. Both come from aggregates over `fingerprints`
+    (kanta_fingerprints of the same rows) joined back, not from window functions: a window over
+    every row would sort the whole table twice. -#}
+{% macro kanta_copy_flags(rows, fingerprints, key_column=none) -%}
     select
         {{ rows }}.*,
         repeated_rows.first_copy_row_number
@@ -112,7 +141,7 @@
         select
             row_fingerprint as repeated_fingerprint,
             min(file_row_number) as first_copy_row_number
-        from {{ rows }}
+        from {{ fingerprints }}
         group by row_fingerprint
         having count(*) > 1
     ) as repeated_rows
@@ -120,7 +149,7 @@
     {%- if key_column %}
     left join (
         select {{ key_column }} as conflicting_key
-        from {{ rows }}
+        from {{ fingerprints }}
         where {{ key_column }} is not null
         group by {{ key_column }}
         having min(row_fingerprint) <> max(row_fingerprint)

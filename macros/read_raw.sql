@@ -12,7 +12,10 @@
   bytes that are not UTF-8) is kept in a temporary table, and the base model's post-hook adds
   it to the base table with its raw text.
 
-  Columns of every base table:
+  The base models are tables for CSV files and views over the file for Parquet on DuckDB
+  (materialization kanta_raw, macros/materializations/raw_table.sql).
+
+  Columns of every base model:
     <contract columns>      text as written; null where the file lacks an optional column
     _kanta_row_number       position of a parsed row in the file (1, 2, ...); null for rejects
     _kanta_line_number      file line of an unparseable line; null for parsed rows

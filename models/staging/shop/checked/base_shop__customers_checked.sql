@@ -3,7 +3,7 @@
 
 with
 
-raw_rows as (
+raw_rows as {{ kanta_inlined_cte() }} (
     select * from {{ ref('base_shop__customers') }}
 ),
 
@@ -11,15 +11,19 @@ erased_customers as (
     select * from {{ ref('base_shop__erased_customer_ids') }}
 ),
 
-parsed as {{ kanta_materialized_cte() }} (
+parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('customers') }},
         {{ kanta_raw_fingerprint('customers') }} as row_fingerprint
     from raw_rows
 ),
 
+fingerprints as {{ kanta_materialized_cte() }} (
+    {{ kanta_fingerprints('parsed', key_column='customer_id') }}
+),
+
 copies as (
-    {{ kanta_copy_flags('parsed', key_column='customer_id') }}
+    {{ kanta_copy_flags('parsed', 'fingerprints', key_column='customer_id') }}
 ),
 
 classified as (

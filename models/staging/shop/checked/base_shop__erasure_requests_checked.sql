@@ -3,19 +3,23 @@
 
 with
 
-raw_rows as (
+raw_rows as {{ kanta_inlined_cte() }} (
     select * from {{ ref('base_shop__erasure_requests') }}
 ),
 
-parsed as {{ kanta_materialized_cte() }} (
+parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('erasure_requests') }},
         {{ kanta_raw_fingerprint('erasure_requests') }} as row_fingerprint
     from raw_rows
 ),
 
+fingerprints as {{ kanta_materialized_cte() }} (
+    {{ kanta_fingerprints('parsed') }}
+),
+
 copies as (
-    {{ kanta_copy_flags('parsed') }}
+    {{ kanta_copy_flags('parsed', 'fingerprints') }}
 ),
 
 classified as (

@@ -4,7 +4,7 @@
 
 with
 
-raw_rows as (
+raw_rows as {{ kanta_inlined_cte() }} (
     select * from {{ ref('base_shop__order_lines') }}
 ),
 
@@ -23,15 +23,19 @@ order_ids as (
     group by order_id
 ),
 
-parsed as {{ kanta_materialized_cte() }} (
+parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('order_lines') }},
         {{ kanta_raw_fingerprint('order_lines') }} as row_fingerprint
     from raw_rows
 ),
 
+fingerprints as {{ kanta_materialized_cte() }} (
+    {{ kanta_fingerprints('parsed') }}
+),
+
 copies as (
-    {{ kanta_copy_flags('parsed') }}
+    {{ kanta_copy_flags('parsed', 'fingerprints') }}
 ),
 
 checked_alone as (

@@ -7,7 +7,7 @@
 
 with
 
-raw_rows as (
+raw_rows as {{ kanta_inlined_cte() }} (
     select * from {{ ref('base_shop__orders') }}
 ),
 
@@ -32,15 +32,19 @@ customer_emails as (
     group by email_key
 ),
 
-parsed as {{ kanta_materialized_cte() }} (
+parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('orders') }},
         {{ kanta_raw_fingerprint('orders') }} as row_fingerprint
     from raw_rows
 ),
 
+fingerprints as {{ kanta_materialized_cte() }} (
+    {{ kanta_fingerprints('parsed', key_column='order_id') }}
+),
+
 copies as (
-    {{ kanta_copy_flags('parsed', key_column='order_id') }}
+    {{ kanta_copy_flags('parsed', 'fingerprints', key_column='order_id') }}
 ),
 
 classified as (

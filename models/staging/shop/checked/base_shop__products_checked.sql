@@ -3,19 +3,23 @@
 
 with
 
-raw_rows as (
+raw_rows as {{ kanta_inlined_cte() }} (
     select * from {{ ref('base_shop__products') }}
 ),
 
-parsed as {{ kanta_materialized_cte() }} (
+parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('products') }},
         {{ kanta_raw_fingerprint('products') }} as row_fingerprint
     from raw_rows
 ),
 
+fingerprints as {{ kanta_materialized_cte() }} (
+    {{ kanta_fingerprints('parsed', key_column='product_id') }}
+),
+
 copies as (
-    {{ kanta_copy_flags('parsed', key_column='product_id') }}
+    {{ kanta_copy_flags('parsed', 'fingerprints', key_column='product_id') }}
 ),
 
 classified as (
