@@ -44,3 +44,33 @@
     ) as distinct_values
 {%- endmacro %}
 
+
+
+{#- A struct of (name, expression) pairs, its fields read as <column>.<name>. -#}
+{% macro kanta_struct(pairs) -%}
+  {{ return(adapter.dispatch('kanta_struct', 'kanta')(pairs)) }}
+{%- endmacro %}
+
+{% macro default__kanta_struct(pairs) -%}
+  struct_pack({% for name, expression in pairs %}{{ name }} := {{ expression }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{% macro spark__kanta_struct(pairs) -%}
+  named_struct({% for name, expression in pairs %}'{{ name }}', {{ expression }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+
+{#- The value of the group's row with the greatest `ordering` (an aggregate: one pass, no sort
+    of the rows as row_number() = 1 would need). Give a struct as `value` to keep nulls and
+    read several columns of that row; a struct `ordering` compares field by field. -#}
+{% macro kanta_arg_max(value, ordering) -%}
+  {{ return(adapter.dispatch('kanta_arg_max', 'kanta')(value, ordering)) }}
+{%- endmacro %}
+
+{% macro default__kanta_arg_max(value, ordering) -%}
+  arg_max({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+{% macro spark__kanta_arg_max(value, ordering) -%}
+  max_by({{ value }}, {{ ordering }})
+{%- endmacro %}

@@ -17,23 +17,24 @@ consent_events as (
 ),
 
 order_buyers as (
-    -- Email and billing city of each buyer's latest valid order.
+    -- Email and billing city of each buyer's latest valid order (by ordered_at, then order_id).
     select
         customer_id,
-        email_key,
-        billing_city
+        latest_order.email_key,
+        latest_order.billing_city
     from (
         select
             customer_id,
-            lower(trim(customer_email)) as email_key,
-            nullif(trim(billing_city), '') as billing_city,
-            row_number() over (
-                partition by customer_id
-                order by ordered_at desc, order_id desc
-            ) as recency_rank
+            {{ kanta_arg_max(
+                kanta_struct([
+                    ('email_key', 'lower(trim(customer_email))'),
+                    ('billing_city', "nullif(trim(billing_city), '')"),
+                ]),
+                kanta_struct([('ordered_at', 'ordered_at'), ('order_id', 'order_id')]),
+            ) }} as latest_order
         from orders
-    ) as ranked
-    where recency_rank = 1
+        group by customer_id
+    ) as latest_orders
 ),
 
 latest_consent as (
