@@ -22,7 +22,7 @@
 {#- The fingerprint a model stores beside every row: a 64-bit hash of the buyer's orders
     fingerprint and the model file's checksum (a number: cheaper to store than the text). -#}
 {% macro kanta_orders_hash(hash_column) -%}
-  {{ kanta_text_hash(
+  {{ kanta_hash64(
       hash_column ~ " || ':" ~ (model.checksum.checksum[:12] if model.checksum is defined else "") ~ "'") }}
 {%- endmacro %}
 
@@ -93,11 +93,11 @@ where not exists (
 {%- endmacro %}
 
 
-{#- A 64-bit hash of a text. -#}
-{% macro kanta_text_hash(expression) -%}
-  {{ return(adapter.dispatch('kanta_text_hash', 'kanta')(expression)) }}
+{#- A 64-bit hash of one or more expressions (comma-separated SQL). -#}
+{% macro kanta_hash64(expression) -%}
+  {{ return(adapter.dispatch('kanta_hash64', 'kanta')(expression)) }}
 {%- endmacro %}
 
-{% macro default__kanta_text_hash(expression) -%}
+{% macro default__kanta_hash64(expression) -%}
   hash({{ expression }})
 {%- endmacro %}

@@ -93,7 +93,7 @@
 
 
 {#- Spark's hash() is 32-bit: xxhash64. -#}
-{% macro spark__kanta_text_hash(expression) -%}
+{% macro spark__kanta_hash64(expression) -%}
   xxhash64({{ expression }})
 {%- endmacro %}
 

@@ -1,0 +1,84 @@
+"""The project's own generic data tests fail on the rows they exist to catch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from conftest import DEMO_DIR, run_dbt
+
+BASKETS = "intermediate.int_order_products_basketed"
+
+
+def test_unique_combination_reports_exactly_the_repeated_combinations(tmp_path: Path) -> None:
+    models = run_dbt(tmp_path, DEMO_DIR, command="run", extra_args=["--select", "+int_order_products_basketed"])
+    assert models.success, models.error_text()
+
+    con = duckdb.connect(str(models.db_path))
+    first, second = con.execute(
+        f"select order_id, product_id from {BASKETS} order by order_id, product_id limit 2"
+    ).fetchall()
+    # One combination four times (copied onto itself twice: 1 -> 2 -> 4 rows), a row that shares only its order_id with
+    # an existing one, and two rows whose key is partly null in different places: only the
+    # first is a repeated combination.
+    con.execute(f"insert into {BASKETS} select * from {BASKETS} where order_id = ? and product_id = ?", first)
+    con.execute(f"insert into {BASKETS} select * from {BASKETS} where order_id = ? and product_id = ?", first)
+    con.execute(f"insert into {BASKETS} (order_id, product_id) values (?, 'kanta-test-other-product')", [second[0]])
+    con.execute(f"insert into {BASKETS} (order_id, product_id) values (null, ?), (?, null)", [second[1], second[1]])
+    rows = con.execute(f"select count(*) from {BASKETS}").fetchone()[0]
+    con.close()
+
+    checked = run_dbt(
+        tmp_path, DEMO_DIR, command="test",
+        extra_args=["--select", "int_order_products_basketed", "--store-failures"],
+    )
+    assert not checked.success
+    failing = [message for message in checked.messages if "unique_combination" in message]
+    assert len(failing) == 1, checked.messages
+
+    con = duckdb.connect(str(checked.db_path))
+    schema, table = con.execute(
+        "select table_schema, table_name from information_schema.tables where table_name like ?",
+        # dbt shortens long test names: the prefix, then a hash.
+        ["unique_combination_int_order_p%"],
+    ).fetchone()
+    reported = con.execute(f'select order_id, product_id, occurrences from "{schema}"."{table}"').fetchall()
+    # The same check by a second method: every combination counted in Python.
+    counts: dict[tuple[object, object], int] = {}
+    for key in con.execute(f"select order_id, product_id from {BASKETS}").fetchall():
+        counts[key] = counts.get(key, 0) + 1
+    assert sum(counts.values()) == rows
+    con.close()
+    assert reported == [(first[0], first[1], 4)]
+    assert {key: n for key, n in counts.items() if n > 1} == {first: 4}
+
+
+def test_unique_reports_exactly_the_repeated_values(tmp_path: Path) -> None:
+    # dbt's built-in unique test, dispatched to macros/tests/unique.sql.
+    models = run_dbt(tmp_path, DEMO_DIR, command="run", extra_args=["--select", "+int_orders_counted"])
+    assert models.success, models.error_text()
+    table = "intermediate.int_orders_counted"
+    con = duckdb.connect(str(models.db_path))
+    first = con.execute(f"select min(order_id) from {table}").fetchone()[0]
+    con.execute(f"insert into {table} select * from {table} where order_id = ?", [first])
+    con.execute(f"insert into {table} (order_id) values (null), (null)")  # nulls are not repeats
+    con.close()
+
+    checked = run_dbt(
+        tmp_path, DEMO_DIR, command="test",
+        extra_args=["--select", "int_orders_counted", "--store-failures"],
+    )
+    assert not checked.success
+    assert [m for m in checked.messages if "unique_int_orders_counted_order_id" in m], checked.messages
+    con = duckdb.connect(str(checked.db_path))
+    schema, name = con.execute(
+        "select table_schema, table_name from information_schema.tables where table_name = ?",
+        ["unique_int_orders_counted_order_id"],
+    ).fetchone()
+    reported = con.execute(f'select unique_field, n_records from "{schema}"."{name}"').fetchall()
+    expected = con.execute(
+        f"select order_id, count(*) from {table} where order_id is not null group by order_id having count(*) > 1"
+    ).fetchall()
+    con.close()
+    assert reported == expected == [(first, 2)]
