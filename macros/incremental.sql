@@ -92,12 +92,3 @@ where not exists (
   cast(hash({{ columns | join(', ') }}) as hugeint)
 {%- endmacro %}
 
-
-{#- A 64-bit hash of one or more expressions (comma-separated SQL). -#}
-{% macro kanta_hash64(expression) -%}
-  {{ return(adapter.dispatch('kanta_hash64', 'kanta')(expression)) }}
-{%- endmacro %}
-
-{% macro default__kanta_hash64(expression) -%}
-  hash({{ expression }})
-{%- endmacro %}

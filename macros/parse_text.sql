@@ -100,6 +100,16 @@
 {%- endmacro %}
 
 
+{#- A 64-bit hash of one or more expressions (comma-separated SQL). -#}
+{% macro kanta_hash64(expression) -%}
+  {{ return(adapter.dispatch('kanta_hash64', 'kanta')(expression)) }}
+{%- endmacro %}
+
+{% macro default__kanta_hash64(expression) -%}
+  hash({{ expression }})
+{%- endmacro %}
+
+
 {#- Lower-case hex SHA-256 of a text. -#}
 {% macro kanta_sha256(expression) -%}
   {{ return(adapter.dispatch('kanta_sha256', 'kanta')(expression)) }}

@@ -99,6 +99,27 @@ def run_dbt(
 BuildShop = Callable[..., Build]
 
 
+def assert_reconciles_with_manifest(build: Build, manifest: dict[str, Any]) -> None:
+    """audit.load_reconciliation and audit.quarantined_rows of a build equal the generator's
+    manifest.json tables (an independent count of every row's fate)."""
+    from decimal import Decimal
+
+    reconciliation = {r["table_name"]: r for r in build.rows("select * from audit.load_reconciliation")}
+    reasons: dict[str, dict[str, int]] = {}
+    for r in build.rows("select table_name, reason, count(*) as n from audit.quarantined_rows group by all"):
+        reasons.setdefault(r["table_name"], {})[r["reason"]] = r["n"]
+    for table, expected in manifest.items():
+        got = reconciliation[table]
+        assert got["rows_read"] == expected["rows_read"], table
+        assert got["rows_loaded"] == expected["loaded"], table
+        assert got["duplicates_collapsed"] == expected["collapsed_duplicates"], table
+        assert got["rows_erased"] == expected["erased"], table
+        assert reasons.get(table, {}) == expected["quarantined"], table
+    orders = reconciliation["orders"]
+    for key in ("revenue_loaded", "revenue_quarantined", "revenue_erased"):
+        assert orders[key] == Decimal(manifest["orders"][key]), key
+
+
 @pytest.fixture
 def build_shop(tmp_path: Path) -> BuildShop:
     """Build the project on a raw folder into a fresh DuckDB file under tmp_path."""

@@ -301,28 +301,10 @@ def test_demo_quarantine_matches_the_generator_manifest(demo_build) -> None:
     """The generator records what it wrote (manifest.json): an independent count of every fate."""
     import json
 
-    from conftest import DEMO_DIR
+    from conftest import DEMO_DIR, assert_reconciles_with_manifest
 
     manifest = json.loads((DEMO_DIR / "manifest.json").read_text())["tables"]
-    reconciliation = {
-        r["table_name"]: r for r in demo_build.rows("select * from audit.load_reconciliation")
-    }
-    reasons: dict[str, dict[str, int]] = {}
-    for r in demo_build.rows(
-        "select table_name, reason, count(*) as n from audit.quarantined_rows group by all"
-    ):
-        reasons.setdefault(r["table_name"], {})[r["reason"]] = r["n"]
-    for table, expected in manifest.items():
-        got = reconciliation[table]
-        assert got["rows_read"] == expected["rows_read"], table
-        assert got["rows_loaded"] == expected["loaded"], table
-        assert got["duplicates_collapsed"] == expected["collapsed_duplicates"], table
-        assert got["rows_erased"] == expected["erased"], table
-        assert reasons.get(table, {}) == expected["quarantined"], table
-    orders = reconciliation["orders"]
-    assert orders["revenue_loaded"] == Decimal(manifest["orders"]["revenue_loaded"])
-    assert orders["revenue_quarantined"] == Decimal(manifest["orders"]["revenue_quarantined"])
-    assert orders["revenue_erased"] == Decimal(manifest["orders"]["revenue_erased"])
+    assert_reconciles_with_manifest(demo_build, manifest)
 
 
 def test_exclude_shipping_and_tax_subtracts_both(tmp_path: Path, build_shop: BuildShop) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import assert_reconciles_with_manifest
 from kanta.__main__ import main
 from kanta.generate import LIFE_EVENTS, TABLES, GenerateConfig, generate
 
@@ -815,17 +816,4 @@ def test_parts_shop_reconciles_in_the_pipeline(tmp_path: Path, build_shop) -> No
     manifest = _make_parts(out, "csv")["tables"]
     build = build_shop(out, command="run", extra_args=["--select", "+load_reconciliation", "+quarantined_rows"])
     assert build.success, build.error_text()
-    reconciliation = {r["table_name"]: r for r in build.rows("select * from audit.load_reconciliation")}
-    reasons: dict[str, dict[str, int]] = {}
-    for r in build.rows("select table_name, reason, count(*) as n from audit.quarantined_rows group by all"):
-        reasons.setdefault(r["table_name"], {})[r["reason"]] = r["n"]
-    for table, expected in manifest.items():
-        got = reconciliation[table]
-        assert got["rows_read"] == expected["rows_read"], table
-        assert got["rows_loaded"] == expected["loaded"], table
-        assert got["duplicates_collapsed"] == expected["collapsed_duplicates"], table
-        assert got["rows_erased"] == expected["erased"], table
-        assert reasons.get(table, {}) == expected["quarantined"], table
-    orders = reconciliation["orders"]
-    for key in ("revenue_loaded", "revenue_quarantined", "revenue_erased"):
-        assert orders[key] == Decimal(manifest["orders"][key]), key
+    assert_reconciles_with_manifest(build, manifest)

@@ -11,6 +11,15 @@ from conftest import DEMO_DIR, run_dbt
 BASKETS = "intermediate.int_order_products_basketed"
 
 
+def stored_failures(con: duckdb.DuckDBPyConnection, name_prefix: str, columns: str) -> list[tuple]:
+    """The rows a test stored with --store-failures (dbt shortens long test names: prefix, then a hash)."""
+    schema, table = con.execute(
+        "select table_schema, table_name from information_schema.tables where table_name like ?",
+        [name_prefix + "%"],
+    ).fetchone()
+    return con.execute(f'select {columns} from "{schema}"."{table}"').fetchall()
+
+
 def test_unique_combination_reports_exactly_the_repeated_combinations(tmp_path: Path) -> None:
     models = run_dbt(tmp_path, DEMO_DIR, command="run", extra_args=["--select", "+int_order_products_basketed"])
     assert models.success, models.error_text()
@@ -38,12 +47,7 @@ def test_unique_combination_reports_exactly_the_repeated_combinations(tmp_path: 
     assert len(failing) == 1, checked.messages
 
     con = duckdb.connect(str(checked.db_path))
-    schema, table = con.execute(
-        "select table_schema, table_name from information_schema.tables where table_name like ?",
-        # dbt shortens long test names: the prefix, then a hash.
-        ["unique_combination_int_order_p%"],
-    ).fetchone()
-    reported = con.execute(f'select order_id, product_id, occurrences from "{schema}"."{table}"').fetchall()
+    reported = stored_failures(con, "unique_combination_int_order_p", "order_id, product_id, occurrences")
     # The same check by a second method: every combination counted in Python.
     counts: dict[tuple[object, object], int] = {}
     for key in con.execute(f"select order_id, product_id from {BASKETS}").fetchall():
@@ -72,11 +76,7 @@ def test_unique_reports_exactly_the_repeated_values(tmp_path: Path) -> None:
     assert not checked.success
     assert [m for m in checked.messages if "unique_int_orders_counted_order_id" in m], checked.messages
     con = duckdb.connect(str(checked.db_path))
-    schema, name = con.execute(
-        "select table_schema, table_name from information_schema.tables where table_name = ?",
-        ["unique_int_orders_counted_order_id"],
-    ).fetchone()
-    reported = con.execute(f'select unique_field, n_records from "{schema}"."{name}"').fetchall()
+    reported = stored_failures(con, "unique_int_orders_counted_order_id", "unique_field, n_records")
     expected = con.execute(
         f"select order_id, count(*) from {table} where order_id is not null group by order_id having count(*) > 1"
     ).fetchall()
