@@ -72,22 +72,10 @@
 
 {#- How the checked models keep memory flat on big files. The wide parsed rows (raw text and
     typed values) are streamed, never held: `raw_rows` and `parsed` are inlined where they are
-    read (kanta_inlined_cte). The copy checks need every row's fingerprint twice (two
-    aggregates), so a narrow CTE of fingerprint, file row and key is computed once and held
-    (kanta_materialized_cte), and the join back recomputes the fingerprint of the streamed
-    row. Without the hints DuckDB holds the wide rows: at 100M orders that spilled tens of
-    gigabytes. Spark plans CTEs itself: the hints are empty there. -#}
-{% macro kanta_materialized_cte() -%}
-  {{ return(adapter.dispatch('kanta_materialized_cte', 'kanta')()) }}
-{%- endmacro %}
-
-{% macro default__kanta_materialized_cte() -%}
-  materialized
-{%- endmacro %}
-
-{% macro spark__kanta_materialized_cte() -%}
-{%- endmacro %}
-
+    read (kanta_inlined_cte), and the copy checks (kanta_copy_flags) aggregate only a 64-bit
+    hash and the file row number of each row. Without the hints DuckDB holds the wide rows:
+    at 100M orders that spilled tens of gigabytes. Spark plans CTEs itself: the hint is
+    empty there. -#}
 {% macro kanta_inlined_cte() -%}
   {{ return(adapter.dispatch('kanta_inlined_cte', 'kanta')()) }}
 {%- endmacro %}
@@ -100,62 +88,85 @@
 {%- endmacro %}
 
 
-{#- Fingerprint of a row's raw text: exact duplicates have equal fingerprints. -#}
-{% macro kanta_raw_fingerprint(table_name) -%}
+{#- The raw__ columns of a table's contract, in contract order. -#}
+{% macro kanta_raw_column_names(table_name) -%}
   {%- set raw_columns = [] -%}
   {%- for column in kanta_contract(table_name) -%}
     {%- do raw_columns.append('raw__' ~ column.name) -%}
   {%- endfor -%}
-  {{ kanta_row_fingerprint(raw_columns) }}
+  {%- do return(raw_columns) -%}
 {%- endmacro %}
 
 
-{#- The narrow part of the CTE `rows` the copy checks aggregate: row_fingerprint,
-    file_row_number and, given key_column, the key. -#}
-{% macro kanta_fingerprints(rows, key_column=none) -%}
-    select
-        row_fingerprint,
-        file_row_number
-        {%- if key_column %},
-        {{ key_column }}
-        {%- endif %}
-    from {{ rows }}
+{#- The group a row's copy checks look in, as a 64-bit hash: select it as copy_group_hash in
+    `parsed`, over the raw columns (named as in the contract). Exact copies of a row, and
+    (given key_column) every row holding the same trimmed key, always share it: the hash of
+    the key, or of the whole raw row when there is no key (or the key is empty). Only rows
+    whose group is shared are compared further, exactly, by kanta_copy_flags: a hash
+    collision costs a needless comparison, never a wrong flag. -#}
+{% macro kanta_copy_group_hash(table_name, key_column=none) -%}
+  {%- set names = kanta_contract(table_name) | map(attribute='name') | list -%}
+  {%- set raw_tuple = kanta_hash64(names | join(', ')) -%}
+  {%- if key_column -%}
+  case
+    when {{ kanta_clean(key_column) }} is null then {{ raw_tuple }}
+    else {{ kanta_hash64(kanta_clean(key_column)) }}
+  end
+  {%- else -%}
+  {{ raw_tuple }}
+  {%- endif -%}
 {%- endmacro %}
 
 
-{#- A select of every row of the CTE `rows` (needs row_fingerprint and file_row_number) with
-    first_copy_row_number: for a row whose exact raw text occurs more than once, the file row of
-    its first copy (null for a row that occurs once); and, given key_column, is_conflicting: the
-    key is held by two or more different rows. Both come from aggregates over `fingerprints`
-    (kanta_fingerprints of the same rows) joined back, not from window functions: a window over
-    every row would sort the whole table twice. -#}
-{% macro kanta_copy_flags(rows, fingerprints, key_column=none) -%}
+{#- A select of every row of the CTE `rows` with first_copy_row_number: for a row whose exact
+    raw text occurs more than once, the file row of its first copy (null for a row that occurs
+    once); and, given key_column, is_conflicting: the key is held by two or more different
+    rows. `rows` needs copy_group_hash, file_row_number and the raw__ columns of table_name;
+    it is read three times, so inline it (kanta_inlined_cte) rather than hold it.
+
+    In two passes, so that no big table is ever grouped by text: the rows are grouped by the
+    64-bit copy_group_hash alone, and only the rows whose hash repeats (duplicates, rows
+    sharing a key, rare hash collisions: a small set) are compared by their raw values,
+    exactly (window partitions treat nulls as equal, as a copy should). Rows without a file row number (lines the CSV reader rejected) are
+    quarantined anyway and never flagged. -#}
+{% macro kanta_copy_flags(rows, table_name, key_column=none) -%}
+  {%- set raw_columns = kanta_raw_column_names(table_name) | join(', ') %}
     select
         {{ rows }}.*,
-        repeated_rows.first_copy_row_number
+        copy_flags.first_copy_row_number
         {%- if key_column %},
-        conflicting_keys.conflicting_key is not null as is_conflicting
+        coalesce(copy_flags.is_conflicting, false) as is_conflicting
         {%- endif %}
     from {{ rows }}
     left join (
         select
-            row_fingerprint as repeated_fingerprint,
-            min(file_row_number) as first_copy_row_number
-        from {{ fingerprints }}
-        group by row_fingerprint
-        having count(*) > 1
-    ) as repeated_rows
-        on {{ rows }}.row_fingerprint = repeated_rows.repeated_fingerprint
-    {%- if key_column %}
-    left join (
-        select {{ key_column }} as conflicting_key
-        from {{ fingerprints }}
-        where {{ key_column }} is not null
-        group by {{ key_column }}
-        having min(row_fingerprint) <> max(row_fingerprint)
-    ) as conflicting_keys
-        on {{ rows }}.{{ key_column }} = conflicting_keys.conflicting_key
-    {%- endif %}
+            file_row_number,
+            case when copies > 1 then first_row_number end as first_copy_row_number
+            {%- if key_column %},
+            {{ key_column }} is not null
+            and max(variant) over (partition by {{ key_column }}) > 1 as is_conflicting
+            {%- endif %}
+        from (
+            select
+                file_row_number,
+                {%- if key_column %}
+                {{ key_column }},
+                dense_rank() over (partition by {{ key_column }} order by {{ raw_columns }}) as variant,
+                {%- endif %}
+                count(*) over (partition by {{ raw_columns }}) as copies,
+                min(file_row_number) over (partition by {{ raw_columns }}) as first_row_number
+            from {{ rows }}
+            where
+                file_row_number is not null
+                and copy_group_hash in (
+                    select copy_group_hash
+                    from {{ rows }}
+                    group by copy_group_hash
+                    having count(*) > 1
+                )
+        ) as suspects
+    ) as copy_flags
+        on {{ rows }}.file_row_number = copy_flags.file_row_number
 {%- endmacro %}
 
 

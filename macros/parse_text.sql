@@ -61,31 +61,6 @@
 {%- endmacro %}
 
 
-{#- A fingerprint of a row's raw text, equal exactly when every column is equal: the MD5 of
-    the columns joined by a separator (on DuckDB as a 128-bit number, cheaper to group by
-    than its hex text). -#}
-{% macro kanta_row_fingerprint(columns) -%}
-  {{ kanta_md5_fingerprint() }}(concat_ws(chr(31),
-    {%- for column in columns %}
-    coalesce({{ column }}, chr(0)){{ "," if not loop.last }}
-    {%- endfor %}
-  ))
-{%- endmacro %}
-
-
-{% macro kanta_md5_fingerprint() -%}
-  {{ return(adapter.dispatch('kanta_md5_fingerprint', 'kanta')()) }}
-{%- endmacro %}
-
-{% macro default__kanta_md5_fingerprint() -%}
-  md5_number
-{%- endmacro %}
-
-{% macro spark__kanta_md5_fingerprint() -%}
-  md5
-{%- endmacro %}
-
-
 {#- A JSON object text from (key, expression) pairs, for the quarantine. -#}
 {% macro kanta_json_object(pairs) -%}
   {{ return(adapter.dispatch('kanta_json_object', 'kanta')(pairs)) }}

@@ -322,3 +322,61 @@ def test_exclude_shipping_and_tax_subtracts_both(tmp_path: Path, build_shop: Bui
     assert [r["revenue"] for r in default.rows(revenue)] == [Decimal("110.00"), Decimal("50.00")]  # 120 - 10
     assert [r["revenue"] for r in excluded.rows(revenue)] == [Decimal("82.00"), Decimal("50.00")]  # 120 - 10 - 8 - 20
     assert excluded.scalar("select sum(total_revenue) from marts.customer_facts") == Decimal("132.00")
+
+
+def test_copy_checks_compare_rows_exactly(tmp_path: Path, build_shop: BuildShop) -> None:
+    """Copies and conflicts, worked out by hand: only byte-identical rows are copies; a key with
+    two different rows is conflicting even when one of them also has an exact copy."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_csv(raw / "orders.csv", "order_id,customer_id,ordered_at,order_total", [
+        "O1,C1,2024-01-01 10:00:00,10.00",
+        "O1,C1,2024-01-01 10:00:00,10.00",    # copy of row 1: collapsed
+        "O1,C1,2024-01-01 10:00:00,10.00",    # copy of row 1: collapsed
+        "O2,C2,2024-01-02 10:00:00,20.00",
+        "O2,C2,2024-01-02 10:00:00,20.00",    # a copy, but O2 also has a different row:
+        "O2,C2,2024-01-02 10:00:00,20.0",     # all three O2 rows conflicting
+        "O3,C3,2024-01-03 10:00:00,30.00",
+        " O3,C3,2024-01-03 10:00:00,30.00",   # same key once trimmed, other raw text: conflicting
+        "O4,C4,2024-01-04 10:00:00,",         # missing_value, twice (never collapsed)
+        "O4,C4,2024-01-04 10:00:00,",
+        "O5,C5,2024-01-05 10:00:00,50.00",
+    ])
+    write_csv(raw / "order_lines.csv", "order_id,product_id,quantity,line_total", [
+        "O1,P1,1,4.00",
+        "O1,P1,1,4.00",     # copy: collapsed
+        "O1,P1,2,8.00",     # same order and product, other quantity: a line of its own
+        "O1,P2,,6.00",      # empty quantity: missing_value
+        "O1,P2,,6.00",      # its copy, also quarantined (quarantined rows are never collapsed)
+        "O5,P1,1,",         # no line_total: loaded, revenue 0
+        "O5,P1,1,",         # copy: collapsed (the empty field compared like any value)
+    ])
+    build = build_shop(raw)
+    assert build.success, build.error_text()
+    orders = build.rows(
+        "select file_row_number, quarantine_reason, is_collapsed_duplicate "
+        "from staging.base_shop__orders_checked order by file_row_number"
+    )
+    assert [(r["quarantine_reason"], r["is_collapsed_duplicate"]) for r in orders] == [
+        (None, False), (None, True), (None, True),
+        ("conflicting_duplicate", False), ("conflicting_duplicate", False), ("conflicting_duplicate", False),
+        ("conflicting_duplicate", False), ("conflicting_duplicate", False),
+        ("missing_value", False), ("missing_value", False),
+        (None, False),
+    ]
+    lines = build.rows(
+        "select quarantine_reason, is_collapsed_duplicate "
+        "from staging.base_shop__order_lines_checked order by file_row_number"
+    )
+    assert [(r["quarantine_reason"], r["is_collapsed_duplicate"]) for r in lines] == [
+        (None, False), (None, True), (None, False),
+        ("missing_value", False), ("missing_value", False),
+        (None, False), (None, True),
+    ]
+    recon = {r["table_name"]: r for r in build.rows("select * from audit.load_reconciliation")}
+    # orders: 11 read = 2 loaded (O1, O5) + 7 quarantined + 2 collapsed copies of O1.
+    assert (recon["orders"]["rows_read"], recon["orders"]["rows_loaded"],
+            recon["orders"]["rows_quarantined"], recon["orders"]["duplicates_collapsed"]) == (11, 2, 7, 2)
+    # lines: 7 read = 3 loaded + 2 quarantined + 2 collapsed.
+    assert (recon["order_lines"]["rows_read"], recon["order_lines"]["rows_loaded"],
+            recon["order_lines"]["rows_quarantined"], recon["order_lines"]["duplicates_collapsed"]) == (7, 3, 2, 2)

@@ -14,16 +14,12 @@ erased_customers as (
 parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('consent_events') }},
-        {{ kanta_raw_fingerprint('consent_events') }} as row_fingerprint
+        {{ kanta_copy_group_hash('consent_events') }} as copy_group_hash
     from raw_rows
 ),
 
-fingerprints as {{ kanta_materialized_cte() }} (
-    {{ kanta_fingerprints('parsed') }}
-),
-
 copies as (
-    {{ kanta_copy_flags('parsed', 'fingerprints') }}
+    {{ kanta_copy_flags('parsed', 'consent_events') }}
 ),
 
 classified as (

@@ -14,16 +14,12 @@ erased_customers as (
 parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('customers') }},
-        {{ kanta_raw_fingerprint('customers') }} as row_fingerprint
+        {{ kanta_copy_group_hash('customers', key_column='customer_id') }} as copy_group_hash
     from raw_rows
 ),
 
-fingerprints as {{ kanta_materialized_cte() }} (
-    {{ kanta_fingerprints('parsed', key_column='customer_id') }}
-),
-
 copies as (
-    {{ kanta_copy_flags('parsed', 'fingerprints', key_column='customer_id') }}
+    {{ kanta_copy_flags('parsed', 'customers', key_column='customer_id') }}
 ),
 
 classified as (

@@ -10,16 +10,12 @@ raw_rows as {{ kanta_inlined_cte() }} (
 parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('erasure_requests') }},
-        {{ kanta_raw_fingerprint('erasure_requests') }} as row_fingerprint
+        {{ kanta_copy_group_hash('erasure_requests') }} as copy_group_hash
     from raw_rows
 ),
 
-fingerprints as {{ kanta_materialized_cte() }} (
-    {{ kanta_fingerprints('parsed') }}
-),
-
 copies as (
-    {{ kanta_copy_flags('parsed', 'fingerprints') }}
+    {{ kanta_copy_flags('parsed', 'erasure_requests') }}
 ),
 
 classified as (

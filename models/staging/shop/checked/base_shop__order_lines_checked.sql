@@ -26,16 +26,12 @@ order_ids as (
 parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('order_lines') }},
-        {{ kanta_raw_fingerprint('order_lines') }} as row_fingerprint
+        {{ kanta_copy_group_hash('order_lines') }} as copy_group_hash
     from raw_rows
 ),
 
-fingerprints as {{ kanta_materialized_cte() }} (
-    {{ kanta_fingerprints('parsed') }}
-),
-
 copies as (
-    {{ kanta_copy_flags('parsed', 'fingerprints') }}
+    {{ kanta_copy_flags('parsed', 'order_lines') }}
 ),
 
 checked_alone as (

@@ -35,16 +35,12 @@ customer_emails as (
 parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('orders') }},
-        {{ kanta_raw_fingerprint('orders') }} as row_fingerprint
+        {{ kanta_copy_group_hash('orders', key_column='order_id') }} as copy_group_hash
     from raw_rows
 ),
 
-fingerprints as {{ kanta_materialized_cte() }} (
-    {{ kanta_fingerprints('parsed', key_column='order_id') }}
-),
-
 copies as (
-    {{ kanta_copy_flags('parsed', 'fingerprints', key_column='order_id') }}
+    {{ kanta_copy_flags('parsed', 'orders', key_column='order_id') }}
 ),
 
 classified as (

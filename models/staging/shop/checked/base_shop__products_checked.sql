@@ -10,16 +10,12 @@ raw_rows as {{ kanta_inlined_cte() }} (
 parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('products') }},
-        {{ kanta_raw_fingerprint('products') }} as row_fingerprint
+        {{ kanta_copy_group_hash('products', key_column='product_id') }} as copy_group_hash
     from raw_rows
 ),
 
-fingerprints as {{ kanta_materialized_cte() }} (
-    {{ kanta_fingerprints('parsed', key_column='product_id') }}
-),
-
 copies as (
-    {{ kanta_copy_flags('parsed', 'fingerprints', key_column='product_id') }}
+    {{ kanta_copy_flags('parsed', 'products', key_column='product_id') }}
 ),
 
 classified as (
