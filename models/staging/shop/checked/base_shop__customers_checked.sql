@@ -65,8 +65,8 @@ final as (
         ) as is_erased,
         flagged.file_row_number,
         flagged.line_number,
-        flagged.source_file,
-        flagged.missing_columns,
+        -- Constant per file: kept only where the quarantine shows it.
+        case when flagged.quarantine_reason is not null then flagged.source_file end as source_file,
         case
             when flagged.quarantine_reason is not null then {{ kanta_raw_values('customers') }}
         end as raw_values

@@ -135,8 +135,8 @@ final as (
         ) as is_erased,
         resolved.file_row_number,
         resolved.line_number,
-        resolved.source_file,
-        resolved.missing_columns,
+        -- Constant per file: kept only where the quarantine shows it.
+        case when resolved.quarantine_reason is not null then resolved.source_file end as source_file,
         case
             when resolved.quarantine_reason is not null then {{ kanta_raw_values('orders') }}
         end as raw_values
