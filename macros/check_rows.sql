@@ -18,14 +18,31 @@
 {% endmacro %}
 
 
-{#- Select list: each contract column typed under its own name, and its raw text as raw__<name>. -#}
+{#- Select list: each contract column typed under its own name, and its raw text as raw__<name>.
+    A column the base model passes through typed (a native Parquet column, see
+    kanta_is_native_raw_type) is taken as it is, its text only derived where the quarantine
+    or the copy checks need it; every other column is parsed from its text. -#}
 {% macro kanta_parsed_columns(table_name) -%}
   {%- set parsers = {
       'key': kanta_clean, 'text': kanta_clean, 'timestamp': kanta_try_timestamp,
       'amount': kanta_try_amount, 'number': kanta_try_integer, 'boolean': kanta_try_boolean} -%}
+  {%- set typed = {
+      'timestamp': 'timestamp', 'amount': 'decimal(18, 2)', 'number': 'bigint', 'boolean': 'boolean'} -%}
+  {%- set base_types = {} -%}
+  {%- if execute -%}
+    {%- for column in adapter.get_columns_in_relation(ref('base_shop__' ~ table_name)) -%}
+      {%- do base_types.update({column.name | lower: column.dtype | lower}) -%}
+    {%- endfor -%}
+  {%- endif -%}
   {%- for column in kanta_contract(table_name) %}
+    {%- set base_type = base_types.get(column.name, 'varchar') %}
+    {%- if column.kind in typed and base_type not in ('varchar', 'string', 'text') %}
+        try_cast({{ column.name }} as {{ typed[column.kind] }}) as {{ column.name }},
+        cast({{ column.name }} as string) as raw__{{ column.name }},
+    {%- else %}
         {{ parsers[column.kind](column.name) }} as {{ column.name }},
         {{ column.name }} as raw__{{ column.name }},
+    {%- endif %}
   {%- endfor %}
         _kanta_row_number as file_row_number,
         _kanta_line_number as line_number,

@@ -7,6 +7,10 @@
   bad value never aborts the load: parsing happens in the checked models, where a value that
   does not parse sends its row to the quarantine.
 
+  A Parquet column already of the contract's type (a DECIMAL amount, a TIMESTAMP, ...) is
+  passed through typed instead (kanta_is_native_raw_type): it cannot hold unparseable text,
+  and the checked model takes it as it is.
+
   CSV files are read with an explicit dialect (comma, double quote, header line) and DuckDB's
   store_rejects: a line that cannot be split into fields (wrong field count, broken quoting,
   bytes that are not UTF-8) is kept in a temporary table, and the base model's post-hook adds
@@ -16,7 +20,8 @@
   (materialization kanta_raw, macros/materializations/raw_table.sql).
 
   Columns of every base model:
-    <contract columns>      text as written; null where the file lacks an optional column
+    <contract columns>      text as written (typed for native Parquet columns); null where
+                            the file lacks an optional column
     _kanta_row_number       position of a parsed row in the file (1, 2, ...); null for rejects
     _kanta_line_number      file line of an unparseable line; null for parsed rows
     _kanta_raw_line         raw text of an unparseable line
@@ -176,7 +181,29 @@ where false
   {{ return(adapter.dispatch('kanta_read_raw_file', 'kanta')(table_name, raw_file, header, missing, contract)) }}
 {% endmacro %}
 
-{#- The select of a raw file that exists: its contract columns as text, with row numbers. -#}
+{#- Does a Parquet column of this DuckDB type already hold values of the contract's kind?
+    Such columns are passed through typed (kanta_parsed_columns then skips the text round
+    trip); any other column is read as text and parsed like CSV. Amounts: integers and
+    decimals of at most 2 decimal places; numbers: integers; timestamps: TIMESTAMP and DATE
+    (as written, no time zone); booleans: BOOLEAN. -#}
+{% macro kanta_is_native_raw_type(kind, data_type) %}
+  {%- set data_type = data_type | upper | replace(' ', '') -%}
+  {%- set integers = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT'] -%}
+  {%- if kind == 'amount' -%}
+    {%- do return(data_type in integers or modules.re.fullmatch('DECIMAL\\([0-9]+,[0-2]\\)', data_type) is not none) -%}
+  {%- elif kind == 'number' -%}
+    {%- do return(data_type in integers) -%}
+  {%- elif kind == 'timestamp' -%}
+    {%- do return(data_type in ['TIMESTAMP', 'DATE']) -%}
+  {%- elif kind == 'boolean' -%}
+    {%- do return(data_type == 'BOOLEAN') -%}
+  {%- endif -%}
+  {%- do return(false) -%}
+{% endmacro %}
+
+
+{#- The select of a raw file that exists: its contract columns as text (or typed, for Parquet
+    columns of the contract's own type), with row numbers. -#}
 {% macro default__kanta_read_raw_file(table_name, raw_file, header, missing, contract) %}
 
   {#- Row numbers: Parquet files number their rows themselves (file_row_number, read in
@@ -191,6 +218,12 @@ where false
     {%- endif -%}
     {%- set field_names = [] -%}
     {%- for name in header -%}{%- do field_names.append('"' ~ name ~ '"') -%}{%- endfor -%}
+    {#- The file's own types, by column name as the header has them. -#}
+    {%- set parquet_types = {} -%}
+    {%- for row in run_query("select lower(trim(column_name)), column_type from (describe select * from "
+        ~ reader ~ ")").rows -%}
+      {%- do parquet_types.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
   {%- else -%}
     {#- Fields are named by position (f1, f2, ...): header names need no quoting. -#}
     {%- set field_types = [] -%}
@@ -207,7 +240,10 @@ where false
   {%- endif %}
 select
   {%- for column in contract %}
-  {%- if column.name in header %}
+  {%- if column.name in header and raw_file.format == 'parquet'
+        and kanta_is_native_raw_type(column.meta.get('kind', 'text'), parquet_types.get(column.name, '')) %}
+  {{ field_names[header.index(column.name)] }} as {{ column.name }},
+  {%- elif column.name in header %}
   cast({{ field_names[header.index(column.name)] }} as varchar) as {{ column.name }},
   {%- else %}
   cast(null as varchar) as {{ column.name }},

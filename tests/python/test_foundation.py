@@ -380,3 +380,62 @@ def test_copy_checks_compare_rows_exactly(tmp_path: Path, build_shop: BuildShop)
     # lines: 7 read = 3 loaded + 2 quarantined + 2 collapsed.
     assert (recon["order_lines"]["rows_read"], recon["order_lines"]["rows_loaded"],
             recon["order_lines"]["rows_quarantined"], recon["order_lines"]["duplicates_collapsed"]) == (7, 3, 2, 2)
+
+
+def test_typed_parquet_columns_check_like_their_text(tmp_path: Path, build_shop: BuildShop) -> None:
+    """Parquet columns already of the contract's type skip the text round trip: every checked
+    row (reason, copy flag, typed values, raw values) equals the same shop written as CSV."""
+    con = duckdb.connect()
+    con.execute("""
+        create table orders as select * from (values
+            ('O1', 'C1', timestamp '2024-01-01 10:00:00', 10.50::decimal(18,2), 0.00::decimal(18,2), 'completed'),
+            ('O1', 'C1', timestamp '2024-01-01 10:00:00', 10.50::decimal(18,2), 0.00::decimal(18,2), 'completed'),
+            ('O2', 'C2', timestamp '2024-01-02 11:30:00', 20.00::decimal(18,2), 25.00::decimal(18,2), 'paid'),
+            ('O3', 'C3', null, 5.00::decimal(18,2), null, 'paid'),
+            ('O4', 'C3', timestamp '2024-01-04 09:00:00', -1.00::decimal(18,2), null, 'paid'),
+            ('O5', 'C4', timestamp '2024-01-05 09:00:00', 7.25::decimal(18,2), 1.25::decimal(18,2), 'paid'),
+            ('O5', 'C4', timestamp '2024-01-05 09:00:00', 7.26::decimal(18,2), 1.25::decimal(18,2), 'paid'),
+            ('O6', 'C5', timestamp '2024-01-06 09:00:00', 30.00::decimal(18,2), null, 'Shipped')
+        ) as t(order_id, customer_id, ordered_at, order_total, refunded_total, status)
+    """)
+    con.execute("""
+        create table order_lines as select * from (values
+            ('O1', 'P1', 2, 10.50::decimal(18,2)),
+            ('O6', 'P1', 1, 12.00::decimal(18,2)),
+            ('O6', 'P1', 1, 12.00::decimal(18,2)),
+            ('O6', 'P2', -1, 18.00::decimal(18,2)),
+            ('O6', 'P2', null, 18.00::decimal(18,2)),
+            ('O9', 'P2', 1, 1.00::decimal(18,2))
+        ) as t(order_id, product_id, quantity, line_total)
+    """)
+    con.execute("""
+        create table products as select * from (values
+            ('P1', 'Bowl', 'bowls', true), ('P2', 'Leash', 'leashes', false)
+        ) as t(product_id, product_name, category, is_consumable)
+    """)
+    builds = {}
+    for fmt in ["parquet", "csv"]:
+        raw = tmp_path / fmt
+        raw.mkdir()
+        for table in ["orders", "order_lines", "products"]:
+            options = "format parquet" if fmt == "parquet" else "format csv, header true"
+            con.execute(f"copy {table} to '{raw}/{table}.{fmt}' ({options})")
+        builds[fmt] = build_shop(raw)
+        assert builds[fmt].success, builds[fmt].error_text()
+    con.close()
+    typed, text = builds["parquet"], builds["csv"]
+    # The fast path is taken: the Parquet base view passes the typed columns through.
+    types = {r["column_name"]: r["column_type"] for r in typed.rows("describe staging.base_shop__orders")}
+    assert (types["ordered_at"], types["order_total"], types["order_id"]) == ("TIMESTAMP", "DECIMAL(18,2)", "VARCHAR")
+    for table in ["orders", "order_lines", "products"]:
+        query = (f"select * exclude (source_file) from staging.base_shop__{table}_checked "
+                 "order by file_row_number")
+        assert typed.rows(query) == text.rows(query), table
+    reasons = [r["quarantine_reason"] for r in typed.rows(
+        "select quarantine_reason from staging.base_shop__orders_checked order by file_row_number")]
+    assert reasons == [None, None, "refund_exceeds_total", "missing_value", "negative_total",
+                       "conflicting_duplicate", "conflicting_duplicate", None]
+    line_reasons = [r["quarantine_reason"] for r in typed.rows(
+        "select quarantine_reason from staging.base_shop__order_lines_checked order by file_row_number")]
+    assert line_reasons == [None, None, None, "negative_quantity", "missing_value", "line_without_order"]
+    assert typed.scalar("select count(*) from staging.base_shop__orders_checked where is_collapsed_duplicate") == 1
