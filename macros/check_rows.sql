@@ -144,8 +144,8 @@
     In two passes, so that no big table is ever grouped by text: the rows are grouped by the
     64-bit copy_group_hash alone, and only the rows whose hash repeats (duplicates, rows
     sharing a key, rare hash collisions: a small set) are compared by their raw values,
-    exactly (window partitions treat nulls as equal, as a copy should). Rows without a file row number (lines the CSV reader rejected) are
-    quarantined anyway and never flagged. -#}
+    exactly (window partitions treat nulls as equal, as a copy should). Rows without a file
+    row number (lines the CSV reader rejected) are quarantined anyway and never flagged. -#}
 {% macro kanta_copy_flags(rows, table_name, key_column=none) -%}
   {%- set raw_columns = kanta_raw_column_names(table_name) | join(', ') %}
     select
