@@ -60,9 +60,9 @@ def test_unique_combination_reports_exactly_the_repeated_combinations(tmp_path: 
 
 def test_unique_reports_exactly_the_repeated_values(tmp_path: Path) -> None:
     # dbt's built-in unique test, dispatched to macros/tests/unique.sql.
-    models = run_dbt(tmp_path, DEMO_DIR, command="run", extra_args=["--select", "+int_orders_counted"])
+    models = run_dbt(tmp_path, DEMO_DIR, command="run", extra_args=["--select", "+int_orders_gift_flagged"])
     assert models.success, models.error_text()
-    table = "intermediate.int_orders_counted"
+    table = "intermediate.int_orders_gift_flagged"
     con = duckdb.connect(str(models.db_path))
     first = con.execute(f"select min(order_id) from {table}").fetchone()[0]
     con.execute(f"insert into {table} select * from {table} where order_id = ?", [first])
@@ -71,12 +71,12 @@ def test_unique_reports_exactly_the_repeated_values(tmp_path: Path) -> None:
 
     checked = run_dbt(
         tmp_path, DEMO_DIR, command="test",
-        extra_args=["--select", "int_orders_counted", "--store-failures"],
+        extra_args=["--select", "int_orders_gift_flagged", "--store-failures"],
     )
     assert not checked.success
-    assert [m for m in checked.messages if "unique_int_orders_counted_order_id" in m], checked.messages
+    assert [m for m in checked.messages if "unique_int_orders_gift_flagged_order_id" in m], checked.messages
     con = duckdb.connect(str(checked.db_path))
-    reported = stored_failures(con, "unique_int_orders_counted_order_id", "unique_field, n_records")
+    reported = stored_failures(con, "unique_int_orders_gift_flagged_order_id", "unique_field, n_records")
     expected = con.execute(
         f"select order_id, count(*) from {table} where order_id is not null group by order_id having count(*) > 1"
     ).fetchall()
