@@ -40,10 +40,15 @@
   support = together / baskets; confidence = together / item_orders; lift = confidence /
   (other_item_orders / baskets); rank per item by confidence desc, orders_together desc, then
   other_item (unique, deterministic). `baskets`: a relation or CTE with one row and a column
-  `baskets` to use as the denominator instead (when some analysed baskets hold no item, e.g.
-  only uncategorised products). Ends with a trailing comma.
+  `baskets` to use as the denominator instead of counting the baskets of `items` (cheaper when
+  the count is known, and needed when some analysed baskets hold no item, e.g. only
+  uncategorised products). `pairable`: the rows of `items` that can be in a pair, when fewer
+  (items of baskets with two or more products: a basket of one product has no pair, and
+  leaving it out of the self-join makes the join a fifth smaller on the generated shops).
+  Ends with a trailing comma.
 -#}
-{% macro kanta_affinity_ctes(items, item_column, baskets=none) -%}
+{% macro kanta_affinity_ctes(items, item_column, baskets=none, pairable=none) -%}
+{%- set pairable = pairable or items -%}
 affinity_item_orders as (
     select
         {{ item_column }} as item,
@@ -67,8 +72,8 @@ affinity_pair_counts as (
         left_items.{{ item_column }} as item,
         right_items.{{ item_column }} as other_item,
         count(*) as orders_together
-    from {{ items }} as left_items
-    inner join {{ items }} as right_items
+    from {{ pairable }} as left_items
+    inner join {{ pairable }} as right_items
         on
             left_items.order_id = right_items.order_id
             and left_items.{{ item_column }} < right_items.{{ item_column }}

@@ -10,28 +10,41 @@ basket_products as (
     select * from {{ ref('int_order_products_basketed') }}
 ),
 
-analysed as (
-    select
-        order_id,
-        category
-    from basket_products
-    where not is_basket_skipped
+basket_stats as (
+    select * from {{ ref('affinity_basket_stats') }}
 ),
 
 baskets as (
-    select count(distinct order_id) as baskets
-    from analysed
+    -- The analysed baskets, already counted: categorised or not, all are in the denominator.
+    select analysed_baskets as baskets
+    from basket_stats
 ),
 
 items as (
-    select distinct
+    -- One row per analysed basket and category; is_pairable: the basket holds two or more
+    -- products, so the category may pair with another one.
+    select
+        order_id,
+        category,
+        max(basket_products) >= 2 as is_pairable
+    from basket_products
+    where
+        not is_basket_skipped
+        and category is not null
+    group by
         order_id,
         category
-    from analysed
-    where category is not null
 ),
 
-{{ kanta_affinity_ctes('items', 'category', baskets='baskets') }}
+pairable_items as (
+    select
+        order_id,
+        category
+    from items
+    where is_pairable
+),
+
+{{ kanta_affinity_ctes('items', 'category', baskets='baskets', pairable='pairable_items') }}
 
 final as (
     select

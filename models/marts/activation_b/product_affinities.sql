@@ -13,15 +13,34 @@ basket_products as (
     select * from {{ ref('int_order_products_basketed') }}
 ),
 
+basket_stats as (
+    select * from {{ ref('affinity_basket_stats') }}
+),
+
 items as (
     select
         order_id,
-        product_id
+        product_id,
+        basket_products
     from basket_products
     where not is_basket_skipped
 ),
 
-{{ kanta_affinity_ctes('items', 'product_id') }}
+pairable_items as (
+    select
+        order_id,
+        product_id
+    from items
+    where basket_products >= 2
+),
+
+baskets as (
+    -- The analysed baskets, already counted.
+    select analysed_baskets as baskets
+    from basket_stats
+),
+
+{{ kanta_affinity_ctes('items', 'product_id', baskets='baskets', pairable='pairable_items') }}
 
 final as (
     select
