@@ -74,3 +74,16 @@
 {% macro spark__kanta_arg_max(value, ordering) -%}
   max_by({{ value }}, {{ ordering }})
 {%- endmacro %}
+
+{#- The value of the group's row with the least `ordering`: kanta_arg_max's mirror. -#}
+{% macro kanta_arg_min(value, ordering) -%}
+  {{ return(adapter.dispatch('kanta_arg_min', 'kanta')(value, ordering)) }}
+{%- endmacro %}
+
+{% macro default__kanta_arg_min(value, ordering) -%}
+  arg_min({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+{% macro spark__kanta_arg_min(value, ordering) -%}
+  min_by({{ value }}, {{ ordering }})
+{%- endmacro %}

@@ -22,26 +22,18 @@ order_days as (
         order_date
 ),
 
-order_days_flagged as (
-    select
-        customer_id,
-        order_date,
-        day_revenue,
-        order_date = min(order_date) over (partition by customer_id) as is_first_order_day
-    from order_days
-),
-
 customer_days as (
     select
         customer_id,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date,
         count(*) as order_days,
-        -- An exact decimal sum, divided in double below: the same value on every engine and
-        -- in every run (a double avg depends on the order rows are added in; Spark's decimal
-        -- avg rounds to 6 decimals).
-        sum(case when not is_first_order_day then day_revenue end) as repeat_revenue
-    from order_days_flagged
+        -- All days' revenue less the first day's (the revenue of the earliest of the distinct
+        -- order days): an exact decimal difference, divided in double below, so the same value
+        -- on every engine and in every run (a double avg depends on the order rows are added
+        -- in; Spark's decimal avg rounds to 6 decimals). No window over the days is needed.
+        sum(day_revenue) - {{ kanta_arg_min('day_revenue', 'order_date') }} as repeat_revenue
+    from order_days
     group by customer_id
 ),
 
