@@ -8,23 +8,30 @@ basket_products as (
     select * from {{ ref('int_order_products_basketed') }}
 ),
 
-baskets as (
+basket_sizes as (
+    -- Rows per basket size. A basket of n distinct products has exactly n rows in
+    -- int_order_products_basketed, each carrying basket_products = n, so the rows of size n
+    -- divided by n is the number of such baskets (exactly: a whole number), and the rows are
+    -- never grouped by order_id. is_basket_skipped follows from the size.
     select
-        order_id,
-        max(basket_products) as basket_products,
-        {{ kanta_bool_or('is_basket_skipped') }} as is_basket_skipped
+        basket_products,
+        is_basket_skipped,
+        count(*) as basket_rows,
+        cast(count(*) / basket_products as bigint) as baskets
     from basket_products
-    group by order_id
+    group by
+        basket_products,
+        is_basket_skipped
 ),
 
 totals as (
     select
-        count(*) as orders_with_lines,
-        coalesce(sum(case when not is_basket_skipped then 1 else 0 end), 0) as analysed_baskets,
-        coalesce(sum(case when is_basket_skipped then 1 else 0 end), 0) as skipped_baskets,
-        coalesce(sum(case when is_basket_skipped then basket_products else 0 end), 0) as skipped_basket_products,
+        coalesce(sum(baskets), 0) as orders_with_lines,
+        coalesce(sum(case when not is_basket_skipped then baskets else 0 end), 0) as analysed_baskets,
+        coalesce(sum(case when is_basket_skipped then baskets else 0 end), 0) as skipped_baskets,
+        coalesce(sum(case when is_basket_skipped then basket_rows else 0 end), 0) as skipped_basket_products,
         coalesce(max(basket_products), 0) as largest_basket_products
-    from baskets
+    from basket_sizes
 ),
 
 final as (
