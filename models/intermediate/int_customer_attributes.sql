@@ -18,17 +18,19 @@ consent_events as (
 
 order_buyers as (
     -- Email and billing city of each buyer's latest valid order (by ordered_at, then order_id).
+    -- The latest order's values are picked as written and cleaned after the pick: the same
+    -- result, with the text functions run once per buyer rather than once per order.
     select
         customer_id,
-        latest_order.email_key,
-        latest_order.billing_city
+        lower(trim(latest_order.customer_email)) as email_key,
+        nullif(trim(latest_order.billing_city), '') as billing_city
     from (
         select
             customer_id,
             {{ kanta_arg_max(
                 kanta_struct([
-                    ('email_key', 'lower(trim(customer_email))'),
-                    ('billing_city', "nullif(trim(billing_city), '')"),
+                    ('customer_email', 'customer_email'),
+                    ('billing_city', 'billing_city'),
                 ]),
                 kanta_struct([('ordered_at', 'ordered_at'), ('order_id', 'order_id')]),
             ) }} as latest_order
