@@ -87,6 +87,19 @@
 {%- endmacro %}
 
 
+{#- The last two columns of a checked model, for the quarantine: source_file and raw_values,
+    both null on rows that are not quarantined (the file is constant per table, and the raw
+    values of a loaded row are its typed columns). `relation` qualifies quarantine_reason and
+    source_file when the select joins several relations. -#}
+{% macro kanta_quarantine_evidence(table_name, relation=none) -%}
+  {%- set qualifier = relation ~ '.' if relation else '' -%}
+        case when {{ qualifier }}quarantine_reason is not null then {{ qualifier }}source_file end as source_file,
+        case
+            when {{ qualifier }}quarantine_reason is not null then {{ kanta_raw_values(table_name) }}
+        end as raw_values
+{%- endmacro %}
+
+
 {#- How the checked models keep memory flat on big files. The wide parsed rows (raw text and
     typed values) are streamed, never held: `raw_rows` and `parsed` are inlined where they are
     read (kanta_inlined_cte), and the copy checks (kanta_copy_flags) aggregate only a 64-bit
@@ -105,6 +118,14 @@
 {%- endmacro %}
 
 
+{#- The column whose value identifies one row of a table (meta.conflict_key of the table in
+    _shop__sources.yml): two different rows holding the same key conflict, and all of them
+    are quarantined. None for tables whose rows are events or lines (copies only collapse). -#}
+{% macro kanta_conflict_key(table_name) -%}
+  {%- do return(kanta_raw_table_spec(table_name).meta.get('conflict_key')) -%}
+{%- endmacro %}
+
+
 {#- The raw__ columns of a table's contract, in contract order. -#}
 {% macro kanta_raw_column_names(table_name) -%}
   {%- set raw_columns = [] -%}
@@ -117,11 +138,12 @@
 
 {#- The group a row's copy checks look in, as a 64-bit hash: select it as copy_group_hash in
     `parsed`, over the raw columns (named as in the contract). Exact copies of a row, and
-    (given key_column) every row holding the same trimmed key, always share it: the hash of
-    the key, or of the whole raw row when there is no key (or the key is empty). Only rows
-    whose group is shared are compared further, exactly, by kanta_copy_flags: a hash
-    collision costs a needless comparison, never a wrong flag. -#}
-{% macro kanta_copy_group_hash(table_name, key_column=none) -%}
+    every row holding the same trimmed conflict key (kanta_conflict_key), always share it: the
+    hash of the key, or of the whole raw row when the table has no conflict key (or the key is
+    empty). Only rows whose group is shared are compared further, exactly, by
+    kanta_copy_flags: a hash collision costs a needless comparison, never a wrong flag. -#}
+{% macro kanta_copy_group_hash(table_name) -%}
+  {%- set key_column = kanta_conflict_key(table_name) -%}
   {%- set names = kanta_contract(table_name) | map(attribute='name') | list -%}
   {%- set raw_tuple = kanta_hash64(names | join(', ')) -%}
   {%- if key_column -%}
@@ -137,8 +159,8 @@
 
 {#- A select of every row of the CTE `rows` with first_copy_row_number: for a row whose exact
     raw text occurs more than once, the file row of its first copy (null for a row that occurs
-    once); and, given key_column, is_conflicting: the key is held by two or more different
-    rows. `rows` needs copy_group_hash, file_row_number and the raw__ columns of table_name;
+    once); and, for a table with a conflict key (kanta_conflict_key), is_conflicting: the key
+    is held by two or more different rows. `rows` needs copy_group_hash, file_row_number and the raw__ columns of table_name;
     it is read three times, so inline it (kanta_inlined_cte) rather than hold it.
 
     In two passes, so that no big table is ever grouped by text: the rows are grouped by the
@@ -146,7 +168,8 @@
     sharing a key, rare hash collisions: a small set) are compared by their raw values,
     exactly (window partitions treat nulls as equal, as a copy should). Rows without a file
     row number (lines the CSV reader rejected) are quarantined anyway and never flagged. -#}
-{% macro kanta_copy_flags(rows, table_name, key_column=none) -%}
+{% macro kanta_copy_flags(rows, table_name) -%}
+  {%- set key_column = kanta_conflict_key(table_name) -%}
   {%- set raw_columns = kanta_raw_column_names(table_name) | join(', ') %}
     select
         {{ rows }}.*,

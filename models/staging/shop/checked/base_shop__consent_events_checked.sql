@@ -54,11 +54,7 @@ final as (
         ) as is_erased,
         flagged.file_row_number,
         flagged.line_number,
-        -- Constant per file: kept only where the quarantine shows it.
-        case when flagged.quarantine_reason is not null then flagged.source_file end as source_file,
-        case
-            when flagged.quarantine_reason is not null then {{ kanta_raw_values('consent_events') }}
-        end as raw_values
+        {{ kanta_quarantine_evidence('consent_events', relation='flagged') }}
     from flagged
     left join erased_customers
         on flagged.customer_id = erased_customers.customer_id

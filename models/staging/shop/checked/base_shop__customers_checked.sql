@@ -14,12 +14,12 @@ erased_customers as (
 parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('customers') }},
-        {{ kanta_copy_group_hash('customers', key_column='customer_id') }} as copy_group_hash
+        {{ kanta_copy_group_hash('customers') }} as copy_group_hash
     from raw_rows
 ),
 
 copies as (
-    {{ kanta_copy_flags('parsed', 'customers', key_column='customer_id') }}
+    {{ kanta_copy_flags('parsed', 'customers') }}
 ),
 
 classified as (
@@ -65,11 +65,7 @@ final as (
         ) as is_erased,
         flagged.file_row_number,
         flagged.line_number,
-        -- Constant per file: kept only where the quarantine shows it.
-        case when flagged.quarantine_reason is not null then flagged.source_file end as source_file,
-        case
-            when flagged.quarantine_reason is not null then {{ kanta_raw_values('customers') }}
-        end as raw_values
+        {{ kanta_quarantine_evidence('customers', relation='flagged') }}
     from flagged
     left join erased_customers
         on flagged.customer_id = erased_customers.customer_id

@@ -37,9 +37,7 @@ final as (
         false as is_erased,
         file_row_number,
         line_number,
-        -- Constant per file: kept only where the quarantine shows it.
-        case when quarantine_reason is not null then source_file end as source_file,
-        case when quarantine_reason is not null then {{ kanta_raw_values('erasure_requests') }} end as raw_values
+        {{ kanta_quarantine_evidence('erasure_requests') }}
     from classified
 )
 

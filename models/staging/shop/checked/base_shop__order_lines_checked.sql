@@ -82,9 +82,7 @@ final as (
         coalesce(quarantine_reason is null and not is_collapsed_duplicate and is_order_erased, false) as is_erased,
         file_row_number,
         line_number,
-        -- Constant per file: kept only where the quarantine shows it.
-        case when quarantine_reason is not null then source_file end as source_file,
-        case when quarantine_reason is not null then {{ kanta_raw_values('order_lines') }} end as raw_values
+        {{ kanta_quarantine_evidence('order_lines') }}
     from flagged
 )
 

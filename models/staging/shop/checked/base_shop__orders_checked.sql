@@ -35,12 +35,12 @@ customer_emails as (
 parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('orders') }},
-        {{ kanta_copy_group_hash('orders', key_column='order_id') }} as copy_group_hash
+        {{ kanta_copy_group_hash('orders') }} as copy_group_hash
     from raw_rows
 ),
 
 copies as (
-    {{ kanta_copy_flags('parsed', 'orders', key_column='order_id') }}
+    {{ kanta_copy_flags('parsed', 'orders') }}
 ),
 
 classified as (
@@ -135,11 +135,7 @@ final as (
         ) as is_erased,
         resolved.file_row_number,
         resolved.line_number,
-        -- Constant per file: kept only where the quarantine shows it.
-        case when resolved.quarantine_reason is not null then resolved.source_file end as source_file,
-        case
-            when resolved.quarantine_reason is not null then {{ kanta_raw_values('orders') }}
-        end as raw_values
+        {{ kanta_quarantine_evidence('orders', relation='resolved') }}
     from resolved
     left join erased_customers
         on resolved.buyer_id = erased_customers.customer_id

@@ -10,12 +10,12 @@ raw_rows as {{ kanta_inlined_cte() }} (
 parsed as {{ kanta_inlined_cte() }} (
     select
         {{ kanta_parsed_columns('products') }},
-        {{ kanta_copy_group_hash('products', key_column='product_id') }} as copy_group_hash
+        {{ kanta_copy_group_hash('products') }} as copy_group_hash
     from raw_rows
 ),
 
 copies as (
-    {{ kanta_copy_flags('parsed', 'products', key_column='product_id') }}
+    {{ kanta_copy_flags('parsed', 'products') }}
 ),
 
 classified as (
@@ -41,9 +41,7 @@ final as (
         false as is_erased,
         file_row_number,
         line_number,
-        -- Constant per file: kept only where the quarantine shows it.
-        case when quarantine_reason is not null then source_file end as source_file,
-        case when quarantine_reason is not null then {{ kanta_raw_values('products') }} end as raw_values
+        {{ kanta_quarantine_evidence('products') }}
     from classified
 )
 
