@@ -27,12 +27,13 @@
 
 {#-
   "Bought together" rules of an item (product_id, category, ...) as CTE definitions, to be
-  placed in a model's `with` after `items`, the CTE (or relation) with one row per (order_id,
-  <item_column>), distinct, of the baskets to analyse. Defines, in order:
+  placed in a model's `with` after `items`, the CTE (or relation) with one row per (basket,
+  <item_column>), distinct, of the baskets to analyse; the basket is the column
+  order_row_number (int_order_products_basketed). Defines, in order:
     affinity_item_orders   baskets holding each item
     affinity_basket_count  one row: all baskets of `items` (the support denominator)
     affinity_pair_counts   each unordered pair once (item < other_item, a self-join on
-                           order_id), kept at var min_orders_together or more
+                           order_row_number), kept at var min_orders_together or more
     affinity_pairs         both directions of every kept pair (the pair list is read once)
     affinity_measured      the counts and measures of each directed pair
     affinity_rules         item, other_item, orders_together, item_orders, other_item_orders,
@@ -62,7 +63,7 @@ affinity_basket_count as (
     select baskets
     from {{ baskets }}
     {%- else %}
-    select count(distinct order_id) as baskets
+    select count(distinct order_row_number) as baskets
     from {{ items }}
     {%- endif %}
 ),
@@ -75,7 +76,7 @@ affinity_pair_counts as (
     from {{ pairable }} as left_items
     inner join {{ pairable }} as right_items
         on
-            left_items.order_id = right_items.order_id
+            left_items.order_row_number = right_items.order_row_number
             and left_items.{{ item_column }} < right_items.{{ item_column }}
     group by
         left_items.{{ item_column }},

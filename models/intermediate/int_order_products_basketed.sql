@@ -1,4 +1,5 @@
--- Distinct products of each counted order with lines (its basket), with the basket's size and
+-- Distinct products of each counted order with lines (its basket; the order is its
+-- order_row_number, see int_order_lines_categorised), with the basket's size and
 -- whether it is skipped by the affinity marts: baskets with more distinct products than the var
 -- max_basket_lines (SPEC default 50; wholesale or test orders) are left out of pair counting.
 {{ config(materialized='table') }}
@@ -12,7 +13,7 @@ order_lines as (
 basket_products as (
     -- One row per order and product, however many lines the product has in the order.
     select distinct
-        order_id,
+        order_row_number,
         product_id,
         category
     from order_lines
@@ -20,15 +21,15 @@ basket_products as (
 
 basket_sizes as (
     select
-        order_id,
+        order_row_number,
         count(*) as basket_products
     from basket_products
-    group by order_id
+    group by order_row_number
 ),
 
 final as (
     select
-        basket_products.order_id,
+        basket_products.order_row_number,
         basket_products.product_id,
         basket_products.category,
         basket_sizes.basket_products,
@@ -36,7 +37,7 @@ final as (
         basket_sizes.basket_products > {{ var('max_basket_lines') }} as is_basket_skipped
     from basket_products
     inner join basket_sizes
-        on basket_products.order_id = basket_sizes.order_id
+        on basket_products.order_row_number = basket_sizes.order_row_number
 )
 
 select * from final

@@ -20,7 +20,8 @@ final as (
         revenue,
         coupon_code,
         shipping_city,
-        billing_city
+        billing_city,
+        order_row_number
     from orders
     where
         is_counted

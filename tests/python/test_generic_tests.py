@@ -26,15 +26,15 @@ def test_unique_combination_reports_exactly_the_repeated_combinations(tmp_path: 
 
     con = duckdb.connect(str(models.db_path))
     first, second = con.execute(
-        f"select order_id, product_id from {BASKETS} order by order_id, product_id limit 2"
+        f"select order_row_number, product_id from {BASKETS} order by order_row_number, product_id limit 2"
     ).fetchall()
-    # One combination four times (copied onto itself twice: 1 -> 2 -> 4 rows), a row that shares only its order_id with
+    # One combination four times (copied onto itself twice: 1 -> 2 -> 4 rows), a row that shares only its order with
     # an existing one, and two rows whose key is partly null in different places: only the
     # first is a repeated combination.
-    con.execute(f"insert into {BASKETS} select * from {BASKETS} where order_id = ? and product_id = ?", first)
-    con.execute(f"insert into {BASKETS} select * from {BASKETS} where order_id = ? and product_id = ?", first)
-    con.execute(f"insert into {BASKETS} (order_id, product_id) values (?, 'kanta-test-other-product')", [second[0]])
-    con.execute(f"insert into {BASKETS} (order_id, product_id) values (null, ?), (?, null)", [second[1], second[1]])
+    con.execute(f"insert into {BASKETS} select * from {BASKETS} where order_row_number = ? and product_id = ?", first)
+    con.execute(f"insert into {BASKETS} select * from {BASKETS} where order_row_number = ? and product_id = ?", first)
+    con.execute(f"insert into {BASKETS} (order_row_number, product_id) values (?, 'kanta-test-other-product')", [second[0]])
+    con.execute(f"insert into {BASKETS} (order_row_number, product_id) values (null, ?), (?, null)", [second[1], second[0]])
     rows = con.execute(f"select count(*) from {BASKETS}").fetchone()[0]
     con.close()
 
@@ -47,10 +47,10 @@ def test_unique_combination_reports_exactly_the_repeated_combinations(tmp_path: 
     assert len(failing) == 1, checked.messages
 
     con = duckdb.connect(str(checked.db_path))
-    reported = stored_failures(con, "unique_combination_int_order_p", "order_id, product_id, occurrences")
+    reported = stored_failures(con, "unique_combination_int_order_p", "order_row_number, product_id, occurrences")
     # The same check by a second method: every combination counted in Python.
     counts: dict[tuple[object, object], int] = {}
-    for key in con.execute(f"select order_id, product_id from {BASKETS}").fetchall():
+    for key in con.execute(f"select order_row_number, product_id from {BASKETS}").fetchall():
         counts[key] = counts.get(key, 0) + 1
     assert sum(counts.values()) == rows
     con.close()

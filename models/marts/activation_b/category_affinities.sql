@@ -24,7 +24,7 @@ items as (
     -- One row per analysed basket and category; is_pairable: the basket holds two or more
     -- products, so the category may pair with another one.
     select
-        order_id,
+        order_row_number,
         category,
         max(basket_products) >= 2 as is_pairable
     from basket_products
@@ -32,13 +32,13 @@ items as (
         not is_basket_skipped
         and category is not null
     group by
-        order_id,
+        order_row_number,
         category
 ),
 
 pairable_items as (
     select
-        order_id,
+        order_row_number,
         category
     from items
     where is_pairable

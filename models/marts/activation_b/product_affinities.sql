@@ -19,7 +19,7 @@ basket_stats as (
 
 items as (
     select
-        order_id,
+        order_row_number,
         product_id,
         basket_products
     from basket_products
@@ -28,7 +28,7 @@ items as (
 
 pairable_items as (
     select
-        order_id,
+        order_row_number,
         product_id
     from items
     where basket_products >= 2

@@ -11,7 +11,8 @@ final as (
         order_id,
         product_id,
         quantity,
-        line_total
+        line_total,
+        order_row_number
     from checked
     where
         quarantine_reason is null

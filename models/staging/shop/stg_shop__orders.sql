@@ -24,7 +24,8 @@ final as (
         coupon_code,
         shipping_city,
         shipping_postcode,
-        billing_city
+        billing_city,
+        file_row_number as order_row_number
     from checked
     where
         quarantine_reason is null

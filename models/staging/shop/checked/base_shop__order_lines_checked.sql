@@ -13,11 +13,15 @@ orders as (
 ),
 
 order_ids as (
-    -- Every order id the orders file holds, and what became of it.
+    -- Every order id the orders file holds, what became of it, and the file row of its loaded
+    -- row (the order_row_number the intermediate models join lines and orders on).
     select
         order_id,
         {{ kanta_bool_or('quarantine_reason is null') }} as has_valid_row,
-        {{ kanta_bool_or('is_erased') }} as is_erased
+        {{ kanta_bool_or('is_erased') }} as is_erased,
+        min(
+            case when quarantine_reason is null and not is_collapsed_duplicate then file_row_number end
+        ) as order_row_number
     from orders
     where order_id is not null
     group by order_id
@@ -49,6 +53,7 @@ classified as (
     select
         checked_alone.*,
         order_ids.is_erased as is_order_erased,
+        order_ids.order_row_number,
         case
             when checked_alone.line_reason is not null then checked_alone.line_reason
             when order_ids.order_id is null then 'line_without_order'
@@ -72,6 +77,7 @@ final as (
         product_id,
         quantity,
         line_total,
+        order_row_number,
         -- The key the quarantine shows; only quarantined rows need it.
         case
             when quarantine_reason is not null
