@@ -2,8 +2,9 @@
 -- least one counted order, with the start of the next period and of the buyer's first period
 -- at that grain: what retention_rates counts.
 --
--- Orders are read twice (weeks, months); quarters and years add up the month rows, which are
--- far fewer. The first period of a buyer is the period of their first order day, joined in
+-- Orders are grouped by week here; the month rows are int_customer_months_active's (the orders
+-- are grouped by buyer and month once, for the cohort grid too), and quarters and years add up
+-- the month rows, which are far fewer. The first period of a buyer is the period of their first order day, joined in
 -- rather than found by a window over every period row. Incremental by buyer on DuckDB
 -- (macros/incremental.sql).
 {{ config(
@@ -20,25 +21,42 @@ orders as (
     select * from {{ ref('int_orders_counted') }}
 ),
 
+months_active as (
+    select * from {{ ref('int_customer_months_active') }}
+),
+
 orders_to_build as (
     -- Every buyer on a full build; on an incremental one, the buyers whose orders changed.
     {{ kanta_rows_to_build('orders') }}
 ),
 
-{% for grain in ['week', 'month'] %}
-{{ grain }}_periods as (
+months_to_build as (
+    -- The same buyers' months.
+    {{ kanta_rows_to_build('months_active') }}
+),
+
+week_periods as (
     select
         customer_id,
-        {{ kanta_period_start(grain, 'order_date') }} as period_start,
+        {{ kanta_period_start('week', 'order_date') }} as period_start,
         count(*) as order_count,
         sum(revenue) as revenue
     from orders_to_build
     group by
         customer_id,
-        {{ kanta_period_start(grain, 'order_date') }}
+        {{ kanta_period_start('week', 'order_date') }}
 ),
 
-{% endfor %}
+month_periods as (
+    select
+        customer_id,
+        activity_month as period_start,
+        order_count,
+        revenue
+    from months_to_build
+),
+
+
 {% for grain in ['quarter', 'year'] %}
 {{ grain }}_periods as (
     select
