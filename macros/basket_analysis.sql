@@ -31,7 +31,7 @@
   <item_column>), distinct, of the baskets to analyse; the basket is the column
   order_row_number (int_order_products_basketed). Defines, in order:
     affinity_item_orders   baskets holding each item
-    affinity_basket_count  one row: all baskets of `items` (the support denominator)
+    affinity_basket_count  one row: the analysed baskets (the support denominator)
     affinity_pair_counts   each unordered pair once (item < other_item, a self-join on
                            order_row_number), kept at var min_orders_together or more
     affinity_pairs         both directions of every kept pair (the pair list is read once)
@@ -40,15 +40,15 @@
                            baskets, support, confidence, lift, rank
   support = together / baskets; confidence = together / item_orders; lift = confidence /
   (other_item_orders / baskets); rank per item by confidence desc, orders_together desc, then
-  other_item (unique, deterministic). `baskets`: a relation or CTE with one row and a column
-  `baskets` to use as the denominator instead of counting the baskets of `items` (cheaper when
-  the count is known, and needed when some analysed baskets hold no item, e.g. only
-  uncategorised products). `pairable`: the rows of `items` that can be in a pair, when fewer
+  other_item (unique, deterministic). `basket_stats`: the relation or CTE of
+  affinity_basket_stats, whose analysed_baskets is the denominator (every analysed basket,
+  also those holding no item, e.g. only uncategorised products; counted there once, not per
+  mart). `pairable`: the rows of `items` that can be in a pair, when fewer
   (items of baskets with two or more products: a basket of one product has no pair, and
   leaving it out of the self-join makes the join a fifth smaller on the generated shops).
   Ends with a trailing comma.
 -#}
-{% macro kanta_affinity_ctes(items, item_column, baskets=none, pairable=none) -%}
+{% macro kanta_affinity_ctes(items, item_column, basket_stats, pairable=none) -%}
 {%- set pairable = pairable or items -%}
 affinity_item_orders as (
     select
@@ -59,13 +59,8 @@ affinity_item_orders as (
 ),
 
 affinity_basket_count as (
-    {%- if baskets %}
-    select baskets
-    from {{ baskets }}
-    {%- else %}
-    select count(distinct order_row_number) as baskets
-    from {{ items }}
-    {%- endif %}
+    select analysed_baskets as baskets
+    from {{ basket_stats }}
 ),
 
 affinity_pair_counts as (

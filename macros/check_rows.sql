@@ -160,8 +160,9 @@
 {#- A select of every row of the CTE `rows` with first_copy_row_number: for a row whose exact
     raw text occurs more than once, the file row of its first copy (null for a row that occurs
     once); and, for a table with a conflict key (kanta_conflict_key), is_conflicting: the key
-    is held by two or more different rows. `rows` needs copy_group_hash, file_row_number and the raw__ columns of table_name;
-    it is read three times, so inline it (kanta_inlined_cte) rather than hold it.
+    is held by two or more different rows. `rows` needs copy_group_hash, file_row_number and
+    the raw__ columns of table_name; it is read three times, so inline it (kanta_inlined_cte)
+    rather than hold it.
 
     In two passes, so that no big table is ever grouped by text: the rows are grouped by the
     64-bit copy_group_hash alone, and only the rows whose hash repeats (duplicates, rows

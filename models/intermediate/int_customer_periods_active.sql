@@ -4,9 +4,9 @@
 --
 -- Orders are grouped by week here; the month rows are int_customer_months_active's (the orders
 -- are grouped by buyer and month once, for the cohort grid too), and quarters and years add up
--- the month rows, which are far fewer. The first period of a buyer is the period of their first order day, joined in
--- rather than found by a window over every period row. Incremental by buyer on DuckDB
--- (macros/incremental.sql).
+-- the month rows, which are far fewer. The first period of a buyer is the period of their
+-- first order day, joined in rather than found by a window over every period row.
+-- Incremental by buyer on DuckDB (macros/incremental.sql).
 {{ config(
     materialized=kanta_by_customer_materialization(),
     incremental_strategy='delete+insert',

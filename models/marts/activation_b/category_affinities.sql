@@ -14,12 +14,6 @@ basket_stats as (
     select * from {{ ref('affinity_basket_stats') }}
 ),
 
-baskets as (
-    -- The analysed baskets, already counted: categorised or not, all are in the denominator.
-    select analysed_baskets as baskets
-    from basket_stats
-),
-
 items as (
     -- One row per analysed basket and category; is_pairable: the basket holds two or more
     -- products, so the category may pair with another one.
@@ -44,7 +38,7 @@ pairable_items as (
     where is_pairable
 ),
 
-{{ kanta_affinity_ctes('items', 'category', baskets='baskets', pairable='pairable_items') }}
+{{ kanta_affinity_ctes('items', 'category', basket_stats='basket_stats', pairable='pairable_items') }}
 
 final as (
     select

@@ -34,13 +34,7 @@ pairable_items as (
     where basket_products >= 2
 ),
 
-baskets as (
-    -- The analysed baskets, already counted.
-    select analysed_baskets as baskets
-    from basket_stats
-),
-
-{{ kanta_affinity_ctes('items', 'product_id', baskets='baskets', pairable='pairable_items') }}
+{{ kanta_affinity_ctes('items', 'product_id', basket_stats='basket_stats', pairable='pairable_items') }}
 
 final as (
     select
