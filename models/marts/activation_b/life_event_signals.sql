@@ -21,10 +21,21 @@ customer_facts as (
 ),
 
 rule_categories as (
+    -- Each distinct trigger category of an event gets its own bit (1, 2, 4, ...), so that the
+    -- distinct categories of a set of days are the bits of an OR over those days, counted by
+    -- bit_count: far cheaper than count(distinct category) over every day of a window. 62
+    -- categories per event at most (a 64-bit number; a seed test checks it).
     select
         life_event,
-        lower(trim(category)) as category
-    from life_event_rules
+        category,
+        cast(power(2, row_number() over (partition by life_event order by category) - 1) as bigint)
+            as category_bit
+    from (
+        select distinct
+            life_event,
+            lower(trim(category)) as category
+        from life_event_rules
+    ) as distinct_rule_categories
 ),
 
 events as (
@@ -40,15 +51,19 @@ events as (
 ),
 
 trigger_days as (
-    -- Each day a buyer bought a trigger category of an event.
-    select distinct
+    -- Each day a buyer bought trigger categories of an event, with those categories' bits.
+    select
         order_lines.customer_id,
         rule_categories.life_event,
-        rule_categories.category,
-        order_lines.order_date as purchase_date
+        order_lines.order_date as purchase_date,
+        bit_or(rule_categories.category_bit) as day_categories
     from order_lines
     inner join rule_categories
         on order_lines.category = rule_categories.category
+    group by
+        order_lines.customer_id,
+        rule_categories.life_event,
+        order_lines.order_date
 ),
 
 candidates as (
@@ -64,7 +79,7 @@ candidates as (
         trigger_days.customer_id,
         trigger_days.life_event,
         events.min_matches
-    having count(distinct trigger_days.category) >= events.min_matches
+    having bit_count(bit_or(trigger_days.day_categories)) >= events.min_matches
 ),
 
 candidate_days as (
@@ -103,14 +118,14 @@ window_days_bucketed as (
 ),
 
 window_matches as (
-    -- For each purchase day d, the distinct trigger categories bought in [d - window + 1, d]:
-    -- a range self-join limited to the window, per buyer and event.
+    -- For each purchase day d, the trigger categories bought in [d - window + 1, d] (the OR of
+    -- the days' bits): a range self-join limited to the window, per buyer and event.
     select
         window_end.customer_id,
         window_end.life_event,
         window_end.purchase_date as matched_on,
         window_end.min_matches,
-        count(distinct in_window.category) as categories_in_window
+        bit_or(in_window.day_categories) as window_categories
     from candidate_days as window_end
     inner join window_days_bucketed as in_window
         on
@@ -128,32 +143,31 @@ window_matches as (
 ),
 
 detected as (
+    -- The first day the rule matched, with the categories of the window that ended on it.
     select
         customer_id,
         life_event,
-        min(matched_on) as detected_on
+        min(matched_on) as detected_on,
+        {{ kanta_arg_min('window_categories', 'matched_on') }} as window_categories
     from window_matches
-    where categories_in_window >= min_matches
+    where bit_count(window_categories) >= min_matches
     group by
         customer_id,
         life_event
 ),
 
 matched_categories as (
-    -- The trigger categories bought in the window that ended on detected_on.
+    -- The names of the trigger categories bought in the window that ended on detected_on.
     select
         detected.customer_id,
         detected.life_event,
         detected.detected_on,
-        {{ kanta_sorted_distinct_join('candidate_days.category') }} as trigger_categories
+        {{ kanta_sorted_distinct_join('rule_categories.category') }} as trigger_categories
     from detected
-    inner join candidate_days
+    inner join rule_categories
         on
-            detected.customer_id = candidate_days.customer_id
-            and detected.life_event = candidate_days.life_event
-            and detected.detected_on >= candidate_days.purchase_date
-            and {{ kanta_add_days('detected.detected_on', '1 - candidate_days.window_days') }}
-            <= candidate_days.purchase_date
+            detected.life_event = rule_categories.life_event
+            and (detected.window_categories & rule_categories.category_bit) <> 0
     group by
         detected.customer_id,
         detected.life_event,
