@@ -164,11 +164,12 @@
     the raw__ columns of table_name; it is read three times, so inline it (kanta_inlined_cte)
     rather than hold it.
 
-    In two passes, so that no big table is ever grouped by text: the rows are grouped by the
-    64-bit copy_group_hash alone, and only the rows whose hash repeats (duplicates, rows
-    sharing a key, rare hash collisions: a small set) are compared by their raw values,
-    exactly (window partitions treat nulls as equal, as a copy should). Rows without a file
-    row number (lines the CSV reader rejected) are quarantined anyway and never flagged. -#}
+    In two passes, so that no big table is ever grouped by text: the repeated values of the
+    64-bit copy_group_hash are found first (kanta_repeated_values), and only the rows whose
+    hash repeats (duplicates, rows sharing a key, rare hash collisions: a small set) are
+    compared by their raw values, exactly (window partitions treat nulls as equal, as a copy
+    should). Rows without a file row number (lines the CSV reader rejected) are quarantined
+    anyway and never flagged. -#}
 {% macro kanta_copy_flags(rows, table_name) -%}
   {%- set key_column = kanta_conflict_key(table_name) -%}
   {%- set raw_columns = kanta_raw_column_names(table_name) | join(', ') %}
@@ -200,10 +201,7 @@
             where
                 file_row_number is not null
                 and copy_group_hash in (
-                    select copy_group_hash
-                    from {{ rows }}
-                    group by copy_group_hash
-                    having count(*) > 1
+                    {{ kanta_repeated_values('copy_group_hash', rows) | indent(16) }}
                 )
         ) as suspects
     ) as copy_flags

@@ -1,6 +1,7 @@
 {#- dbt's built-in `unique` test, in two passes like unique_combination
-    (tests/generic/unique_combination.sql): rows are first grouped by a 64-bit hash of the
-    value, and only the values whose hash repeats are grouped by the value itself. The result
+    (tests/generic/unique_combination.sql): the repeated 64-bit hashes of the values are found
+    first (kanta_repeated_values), and only the values with such a hash are grouped by the
+    value itself. The result
     is exactly the built-in test's (unique_field, n_records), for a fraction of the time on
     tables of tens of millions of text ids. dbt uses it through `dispatch` in dbt_project.yml. -#}
 {% macro default__test_unique(model, column_name) %}
@@ -8,11 +9,7 @@
 with
 
 repeated_hashes as (
-    select {{ kanta_hash64(column_name) }} as value_hash
-    from {{ model }}
-    where {{ column_name }} is not null
-    group by {{ kanta_hash64(column_name) }}
-    having count(*) > 1
+    {{ kanta_repeated_values(kanta_hash64(column_name), model, column_name ~ ' is not null') }}
 )
 
 select
@@ -21,7 +18,7 @@ select
 from {{ model }}
 where
     {{ column_name }} is not null
-    and {{ kanta_hash64(column_name) }} in (select value_hash from repeated_hashes)
+    and {{ kanta_hash64(column_name) }} in (select repeated_value from repeated_hashes)
 group by {{ column_name }}
 having count(*) > 1
 
