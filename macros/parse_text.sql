@@ -93,13 +93,3 @@
 {% macro default__kanta_sha256(expression) -%}
   sha256({{ expression }})
 {%- endmacro %}
-
-
-{#- True when the condition holds for any row of the group. -#}
-{% macro kanta_bool_or(condition) -%}
-  {{ return(adapter.dispatch('kanta_bool_or', 'kanta')(condition)) }}
-{%- endmacro %}
-
-{% macro default__kanta_bool_or(condition) -%}
-  bool_or({{ condition }})
-{%- endmacro %}

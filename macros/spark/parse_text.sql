@@ -87,11 +87,6 @@
 {%- endmacro %}
 
 
-{% macro spark__kanta_bool_or(condition) -%}
-  bool_or({{ condition }})
-{%- endmacro %}
-
-
 {#- Spark's hash() is 32-bit: xxhash64. -#}
 {% macro spark__kanta_hash64(expression) -%}
   xxhash64({{ expression }})

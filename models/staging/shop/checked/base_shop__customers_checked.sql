@@ -54,7 +54,8 @@ final as (
         flagged.is_business,
         flagged.referred_by_customer_id,
         flagged.marketing_consent,
-        flagged.customer_id as row_key,
+        -- The key the quarantine shows; only quarantined rows need it.
+        case when flagged.quarantine_reason is not null then flagged.customer_id end as row_key,
         flagged.quarantine_reason,
         flagged.is_collapsed_duplicate,
         coalesce(

@@ -12,19 +12,24 @@ orders as (
     select * from {{ ref('base_shop__orders_checked') }}
 ),
 
-order_ids as (
-    -- Every order id the orders file holds, what became of it, and the file row of its loaded
-    -- row (the order_row_number the intermediate models join lines and orders on).
+loaded_orders as (
+    -- The loaded row of each order id (at most one: the rows of an id with a valid row are
+    -- all exact copies of it, and only the first copy is loaded), whether it is erased, and its
+    -- file row: the order_row_number the intermediate models join lines and orders on.
     select
         order_id,
-        {{ kanta_bool_or('quarantine_reason is null') }} as has_valid_row,
-        {{ kanta_bool_or('is_erased') }} as is_erased,
-        min(
-            case when quarantine_reason is null and not is_collapsed_duplicate then file_row_number end
-        ) as order_row_number
+        is_erased,
+        file_row_number as order_row_number
     from orders
-    where order_id is not null
-    group by order_id
+    where quarantine_reason is null and not is_collapsed_duplicate
+),
+
+quarantined_order_ids as (
+    -- Order ids held by quarantined orders rows (a small set; an id that also has a loaded
+    -- row is matched by loaded_orders first).
+    select distinct order_id
+    from orders
+    where quarantine_reason is not null and order_id is not null
 ),
 
 parsed as {{ kanta_inlined_cte() }} (
@@ -52,16 +57,19 @@ checked_alone as (
 classified as (
     select
         checked_alone.*,
-        order_ids.is_erased as is_order_erased,
-        order_ids.order_row_number,
+        loaded_orders.is_erased as is_order_erased,
+        loaded_orders.order_row_number,
         case
             when checked_alone.line_reason is not null then checked_alone.line_reason
-            when order_ids.order_id is null then 'line_without_order'
-            when not order_ids.has_valid_row then 'order_quarantined'
+            when loaded_orders.order_id is not null then null
+            when quarantined_order_ids.order_id is not null then 'order_quarantined'
+            else 'line_without_order'
         end as quarantine_reason
     from checked_alone
-    left join order_ids
-        on checked_alone.order_id = order_ids.order_id
+    left join loaded_orders
+        on checked_alone.order_id = loaded_orders.order_id
+    left join quarantined_order_ids
+        on checked_alone.order_id = quarantined_order_ids.order_id
 ),
 
 flagged as (

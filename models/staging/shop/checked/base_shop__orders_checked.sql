@@ -67,7 +67,8 @@ flagged as (
     select
         *,
         {{ kanta_is_collapsed_copy() }} as is_collapsed_duplicate,
-        lower(customer_email) as email_key
+        -- Only guest checkouts (no customer_id) are matched by email.
+        case when customer_id is null then lower(customer_email) end as email_key
     from classified
 ),
 
@@ -82,9 +83,7 @@ resolved as (
         flagged.customer_id is null and customer_emails.customer_id is null as is_guest
     from flagged
     left join customer_emails
-        on
-            flagged.customer_id is null
-            and flagged.email_key = customer_emails.email_key
+        on flagged.email_key = customer_emails.email_key
 ),
 
 final as (
