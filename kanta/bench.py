@@ -216,6 +216,8 @@ class Measurement:
     incremental_models_s: float | None = None
     # dbt only: the slowest nodes, [(unique_id, seconds)], slowest first.
     slowest_nodes: list[tuple[str, float]] = field(default_factory=list)
+    # dbt only: how many nodes it ran at a time (its worker threads, run_results.json).
+    dbt_threads: int | None = None
 
 
 def _tree_bytes(path: Path) -> int:
@@ -428,6 +430,7 @@ def run_dbt(workspace: Workspace, name: str, extra_args: Sequence[str], progress
     finished = DBT_FINISHED.search(Path(measurement.log).read_text(encoding="utf-8", errors="replace"))
     measurement.dbt_nodes_s = float(finished.group(1)) if finished else None
     node_times = read_node_times(workspace.root / "target" / "run_results.json")
+    measurement.dbt_threads = read_thread_count(workspace.root / "target" / "run_results.json")
     if set(PREDICTION_NODES) <= set(node_times):
         measurement.predictions_s = sum(node_times[node] for node in PREDICTION_NODES)
     if set(INCREMENTAL_NODES) <= set(node_times):
@@ -443,6 +446,15 @@ def read_node_times(run_results: Path) -> dict[str, float]:
     except (OSError, ValueError, KeyError):
         return {}
     return {result["unique_id"]: float(result["execution_time"]) for result in results}
+
+
+def read_thread_count(run_results: Path) -> int | None:
+    """How many worker threads ran the nodes of a dbt run_results.json (None if absent)."""
+    try:
+        results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return len({result["thread_id"] for result in results}) or None
 
 
 def run_worker(workspace: Workspace, method: str, name: str) -> Measurement:
@@ -1115,7 +1127,9 @@ def write_results(results: Sequence[SizeResult], info: dict[str, Any], out_dir: 
         if result.full_build and result.full_build.slowest_nodes:
             slowest = ", ".join(f"{node.split('.')[-1]} {seconds:.1f}"
                                 for node, seconds in result.full_build.slowest_nodes)
-            details.append(f"slowest nodes of the full build (s, run 4 at a time on 2 cores): {slowest}")
+            at_a_time = result.full_build.dbt_threads or "several"
+            details.append(f"slowest nodes of the full build (s, run {at_a_time} at a time on "
+                           f"{os.cpu_count()} cores): {slowest}")
         if details:
             lines.append(f"- {result.size}: {'; '.join(details)}.")
     (out_dir / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
