@@ -20,33 +20,30 @@ customer_lines as (
     group by customer_id, {{ attribute }}
 ),
 
-favourite_{{ attribute }} as (
-    select
-        customer_id,
-        {{ attribute }}
-    from (
-        select
-            customer_id,
-            {{ attribute }},
-            row_number() over (
-                partition by customer_id
-                order by line_revenue desc, {{ attribute }} asc
-            ) as favourite_rank
-        from {{ attribute }}_totals
-        where {{ attribute }} is not null
-    ) as ranked
-    where favourite_rank = 1
-),
-
 {% endfor %}
 category_counts as (
+    -- The favourite: the first row in the order (named ones first, most revenue, name), null
+    -- when none is named; one aggregate per buyer, not a window over buyers and categories.
     select
         customer_id,
         count(category) as distinct_categories,
         count(case
             when last_bought_on >= {{ kanta_add_days(kanta_as_of_date(), -365) }} then category
-        end) as distinct_categories_365d
+        end) as distinct_categories_365d,
+        {{ kanta_arg_min('category', kanta_struct([
+            ('is_unnamed', 'category is null'), ('negative_revenue', '-line_revenue'), ('name', 'category'),
+        ])) }} as favourite_category
     from category_totals
+    group by customer_id
+),
+
+brand_favourites as (
+    select
+        customer_id,
+        {{ kanta_arg_min('brand', kanta_struct([
+            ('is_unnamed', 'brand is null'), ('negative_revenue', '-line_revenue'), ('name', 'brand'),
+        ])) }} as favourite_brand
+    from brand_totals
     group by customer_id
 ),
 
@@ -55,13 +52,11 @@ final as (
         category_counts.customer_id,
         category_counts.distinct_categories,
         category_counts.distinct_categories_365d,
-        favourite_category.category as favourite_category,
-        favourite_brand.brand as favourite_brand
+        category_counts.favourite_category,
+        brand_favourites.favourite_brand
     from category_counts
-    left join favourite_category
-        on category_counts.customer_id = favourite_category.customer_id
-    left join favourite_brand
-        on category_counts.customer_id = favourite_brand.customer_id
+    inner join brand_favourites
+        on category_counts.customer_id = brand_favourites.customer_id
 )
 
 select * from final
