@@ -4,19 +4,32 @@
 with
 
 customer_lines as (
-    select * from {{ ref('int_order_lines_categorised') }}
+    -- The joined lines as they stream (a view), not their stored copy: see int_order_lines_joined.
+    select * from {{ ref('int_order_lines_joined') }}
+),
+
+product_totals as (
+    -- One pass over the lines: one row per buyer, category and brand, with the revenue and
+    -- the last day bought (a null category or brand is a value too, so that every buyer with
+    -- lines is in both totals below).
+    select
+        customer_id,
+        category,
+        brand,
+        sum(line_revenue) as line_revenue,
+        max(order_date) as last_bought_on
+    from customer_lines
+    group by customer_id, category, brand
 ),
 
 {% for attribute in ['category', 'brand'] %}
 {{ attribute }}_totals as (
-    -- One row per buyer and {{ attribute }} (a null {{ attribute }} is a row too, so that every
-    -- buyer with lines is here): revenue and the last day it was bought.
     select
         customer_id,
         {{ attribute }},
         sum(line_revenue) as line_revenue,
-        max(order_date) as last_bought_on
-    from customer_lines
+        max(last_bought_on) as last_bought_on
+    from product_totals
     group by customer_id, {{ attribute }}
 ),
 

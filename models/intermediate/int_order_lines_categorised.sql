@@ -1,50 +1,5 @@
--- Lines of counted orders before as_of_date, with the buyer, the day and the product's category,
--- brand and line revenue, and whether the product counts as consumable for replenishment (SPEC
--- section 3: consumable products only where products.is_consumable exists). The one join of
--- lines with orders and products: the activation marts and int_customer_categories read it.
---
--- Lines and orders are joined on order_row_number, the order's row in the orders file, and the
--- order is kept as that number, not as its text id: at 10M orders and 22M lines, joining,
--- writing and later grouping the text ids cost more than the rest of the work together.
+-- int_order_lines_joined, stored: the activation marts (baskets, affinities, replenishment,
+-- life events, loyal favourites) read these lines several times over.
 {{ config(materialized='table') }}
 
-with
-
-orders as (
-    select * from {{ ref('int_orders_counted') }}
-),
-
-order_lines as (
-    select * from {{ ref('stg_shop__order_lines') }}
-),
-
-products as (
-    select * from {{ ref('stg_shop__products') }}
-),
-
-catalogue as (
-    -- Does the catalogue say which products are consumable at all? Without an is_consumable
-    -- column (or with no value in it) every product counts as consumable.
-    select count(is_consumable) > 0 as has_consumable_flags
-    from products
-),
-
-final as (
-    select
-        order_lines.order_row_number,
-        orders.customer_id,
-        orders.order_date,
-        order_lines.product_id,
-        products.category,
-        products.brand,
-        coalesce(order_lines.line_total, 0) as line_revenue,
-        coalesce(products.is_consumable, not catalogue.has_consumable_flags) as is_replenishable
-    from order_lines
-    inner join orders
-        on order_lines.order_row_number = orders.order_row_number
-    left join products
-        on order_lines.product_id = products.product_id
-    cross join catalogue
-)
-
-select * from final
+select * from {{ ref('int_order_lines_joined') }}
