@@ -8,7 +8,7 @@ customer_lines as (
     select * from {{ ref('int_order_lines_joined') }}
 ),
 
-product_totals as (
+category_brand_totals as (
     -- One pass over the lines: one row per buyer, category and brand, with the revenue and
     -- the last day bought (a null category or brand is a value too, so that every buyer with
     -- lines is in both totals below).
@@ -29,7 +29,7 @@ product_totals as (
         {{ attribute }},
         sum(line_revenue) as line_revenue,
         max(last_bought_on) as last_bought_on
-    from product_totals
+    from category_brand_totals
     group by customer_id, {{ attribute }}
 ),
 

@@ -2,4 +2,14 @@
 -- life events, loyal favourites) read these lines several times over.
 {{ config(materialized='table') }}
 
-select * from {{ ref('int_order_lines_joined') }}
+with
+
+joined_lines as (
+    select * from {{ ref('int_order_lines_joined') }}
+),
+
+final as (
+    select * from joined_lines
+)
+
+select * from final
