@@ -429,8 +429,9 @@ def run_dbt(workspace: Workspace, name: str, extra_args: Sequence[str], progress
         bar.close()
     finished = DBT_FINISHED.search(Path(measurement.log).read_text(encoding="utf-8", errors="replace"))
     measurement.dbt_nodes_s = float(finished.group(1)) if finished else None
-    node_times = read_node_times(workspace.root / "target" / "run_results.json")
-    measurement.dbt_threads = read_thread_count(workspace.root / "target" / "run_results.json")
+    results = read_run_results(workspace.root / "target" / "run_results.json")
+    node_times = node_seconds(results)
+    measurement.dbt_threads = thread_count(results)
     if set(PREDICTION_NODES) <= set(node_times):
         measurement.predictions_s = sum(node_times[node] for node in PREDICTION_NODES)
     if set(INCREMENTAL_NODES) <= set(node_times):
@@ -439,21 +440,26 @@ def run_dbt(workspace: Workspace, name: str, extra_args: Sequence[str], progress
     return measurement
 
 
-def read_node_times(run_results: Path) -> dict[str, float]:
-    """{unique_id: execution seconds} of the nodes of a dbt run_results.json ({} if absent)."""
+def read_run_results(run_results: Path) -> list[dict[str, Any]]:
+    """The node results of a dbt run_results.json ([] if absent or unreadable)."""
     try:
-        results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+        return list(json.loads(run_results.read_text(encoding="utf-8"))["results"])
     except (OSError, ValueError, KeyError):
-        return {}
+        return []
+
+
+def node_seconds(results: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """{unique_id: execution seconds} of the given dbt node results."""
     return {result["unique_id"]: float(result["execution_time"]) for result in results}
 
 
-def read_thread_count(run_results: Path) -> int | None:
-    """How many worker threads ran the nodes of a dbt run_results.json (None if absent)."""
-    try:
-        results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
-    except (OSError, ValueError, KeyError):
-        return None
+def read_node_times(run_results: Path) -> dict[str, float]:
+    """{unique_id: execution seconds} of the nodes of a dbt run_results.json ({} if absent)."""
+    return node_seconds(read_run_results(run_results))
+
+
+def thread_count(results: Sequence[dict[str, Any]]) -> int | None:
+    """How many worker threads ran the given dbt node results (None for none)."""
     return len({result["thread_id"] for result in results}) or None
 
 

@@ -97,3 +97,13 @@
 {% macro spark__kanta_arg_min(value, ordering) -%}
   min_by({{ value }}, {{ ordering }})
 {%- endmacro %}
+
+
+{#- The group's non-null `value` with the greatest `weight`, ties to the smallest value; null
+    when every value is null. One aggregate (kanta_arg_min over the order: named values first,
+    greatest weight, value), not a window numbering every row. -#}
+{% macro kanta_top_value(value, weight) -%}
+  {{ kanta_arg_min(value, kanta_struct([
+      ('is_unnamed', value ~ ' is null'), ('negative_weight', '-(' ~ weight ~ ')'), ('name', value),
+  ])) }}
+{%- endmacro %}

@@ -35,17 +35,15 @@ category_brand_totals as (
 
 {% endfor %}
 category_counts as (
-    -- The favourite: the first row in the order (named ones first, most revenue, name), null
-    -- when none is named; one aggregate per buyer, not a window over buyers and categories.
+    -- The favourite: the named value with the most revenue, ties to the first name, null when
+    -- none is named (kanta_top_value: one aggregate per buyer, no window).
     select
         customer_id,
         count(category) as distinct_categories,
         count(case
             when last_bought_on >= {{ kanta_add_days(kanta_as_of_date(), -365) }} then category
         end) as distinct_categories_365d,
-        {{ kanta_arg_min('category', kanta_struct([
-            ('is_unnamed', 'category is null'), ('negative_revenue', '-line_revenue'), ('name', 'category'),
-        ])) }} as favourite_category
+        {{ kanta_top_value('category', 'line_revenue') }} as favourite_category
     from category_totals
     group by customer_id
 ),
@@ -53,9 +51,7 @@ category_counts as (
 brand_favourites as (
     select
         customer_id,
-        {{ kanta_arg_min('brand', kanta_struct([
-            ('is_unnamed', 'brand is null'), ('negative_revenue', '-line_revenue'), ('name', 'brand'),
-        ])) }} as favourite_brand
+        {{ kanta_top_value('brand', 'line_revenue') }} as favourite_brand
     from brand_totals
     group by customer_id
 ),
