@@ -1,4 +1,5 @@
--- Every valid order line of a loaded order, erased customers' lines removed.
+-- Every valid order line of a loaded order, erased customers' lines removed. A line names its
+-- order by order_row_number (stg_shop__orders.order_row_number), not by the text order_id.
 
 with
 
@@ -8,11 +9,10 @@ checked as (
 
 final as (
     select
-        order_id,
+        order_row_number,
         product_id,
         quantity,
-        line_total,
-        order_row_number
+        line_total
     from checked
     where
         quarantine_reason is null

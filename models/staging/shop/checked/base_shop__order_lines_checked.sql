@@ -81,7 +81,10 @@ flagged as (
 
 final as (
     select
-        order_id,
+        -- Only quarantined lines keep their text order id (for the quarantine); a loaded line
+        -- reaches its order by order_row_number. At 23M lines, writing the ids again cost about
+        -- 1.5 s of the 10M build.
+        case when quarantine_reason is not null then order_id end as order_id,
         product_id,
         quantity,
         line_total,
