@@ -32,8 +32,11 @@
   order_row_number (int_order_products_basketed). Defines, in order:
     affinity_item_orders   baskets holding each item
     affinity_basket_count  one row: the analysed baskets (the support denominator)
-    affinity_pair_counts   each unordered pair once (item < other_item, a self-join on
-                           order_row_number), kept at var min_orders_together or more
+    affinity_item_codes, affinity_pairable_codes, affinity_code_pair_counts
+                           the items numbered in item order, and the pairs counted on the
+                           numbers (a self-join on order_row_number)
+    affinity_pair_counts   each unordered pair once (item < other_item), kept at var
+                           min_orders_together or more
     affinity_pairs         both directions of every kept pair (the pair list is read once)
     affinity_measured      the counts and measures of each directed pair
     affinity_rules         item, other_item, orders_together, item_orders, other_item_orders,
@@ -63,21 +66,51 @@ affinity_basket_count as (
     from {{ basket_stats }}
 ),
 
-affinity_pair_counts as (
+affinity_item_codes as (
+    -- Each item numbered in item order: the pairs are joined and counted on these numbers,
+    -- faster than on the text (numbers in the same order, so the same pairs).
     select
-        left_items.{{ item_column }} as item,
-        right_items.{{ item_column }} as other_item,
+        item,
+        row_number() over (order by item) as item_code
+    from affinity_item_orders
+),
+
+affinity_pairable_codes as (
+    select
+        pairable_items.order_row_number,
+        affinity_item_codes.item_code
+    from {{ pairable }} as pairable_items
+    inner join affinity_item_codes
+        on pairable_items.{{ item_column }} = affinity_item_codes.item
+),
+
+affinity_code_pair_counts as (
+    select
+        left_items.item_code,
+        right_items.item_code as other_item_code,
         count(*) as orders_together
-    from {{ pairable }} as left_items
-    inner join {{ pairable }} as right_items
+    from affinity_pairable_codes as left_items
+    inner join affinity_pairable_codes as right_items
         on
             left_items.order_row_number = right_items.order_row_number
-            and left_items.{{ item_column }} < right_items.{{ item_column }}
+            and left_items.item_code < right_items.item_code
     group by
-        left_items.{{ item_column }},
-        right_items.{{ item_column }}
+        left_items.item_code,
+        right_items.item_code
     -- var min_orders_together: rarer pairs are noise (SPEC default 5).
     having count(*) >= {{ var('min_orders_together') }}
+),
+
+affinity_pair_counts as (
+    select
+        item_codes.item,
+        other_item_codes.item as other_item,
+        affinity_code_pair_counts.orders_together
+    from affinity_code_pair_counts
+    inner join affinity_item_codes as item_codes
+        on affinity_code_pair_counts.item_code = item_codes.item_code
+    inner join affinity_item_codes as other_item_codes
+        on affinity_code_pair_counts.other_item_code = other_item_codes.item_code
 ),
 
 affinity_pairs as (
