@@ -453,11 +453,6 @@ def node_seconds(results: Sequence[dict[str, Any]]) -> dict[str, float]:
     return {result["unique_id"]: float(result["execution_time"]) for result in results}
 
 
-def read_node_times(run_results: Path) -> dict[str, float]:
-    """{unique_id: execution seconds} of the nodes of a dbt run_results.json ({} if absent)."""
-    return node_seconds(read_run_results(run_results))
-
-
 def thread_count(results: Sequence[dict[str, Any]]) -> int | None:
     """How many worker threads ran the given dbt node results (None for none)."""
     return len({result["thread_id"] for result in results}) or None

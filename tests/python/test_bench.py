@@ -126,7 +126,7 @@ def test_node_times_give_the_prediction_time(tmp_path: Path) -> None:
         {"unique_id": "model.kanta.int_customer_predictions_scored", "execution_time": 1.25},
         {"unique_id": "model.kanta.customer_facts", "execution_time": 4.0},
     ]}), encoding="utf-8")
-    times = bench.read_node_times(run_results)
+    times = bench.node_seconds(bench.read_run_results(run_results))
     assert sum(times[node] for node in bench.PREDICTION_NODES) == 3.75
     assert times["model.kanta.customer_facts"] == 4.0
-    assert bench.read_node_times(tmp_path / "absent.json") == {}
+    assert bench.node_seconds(bench.read_run_results(tmp_path / "absent.json")) == {}
