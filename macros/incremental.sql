@@ -50,11 +50,12 @@
 
 {#- The rows of the CTE `rows` (with customer_id) of the buyers to build, with the fingerprint
     the model stores: every row on a full build, the changed buyers' on an incremental one.
-    `columns` picks columns of `rows` (default: all). `customers`: a CTE holding
-    kanta_customers_to_build, for a model that picks the rows of several relations, so that the
-    buyers to build (a pass over the model's own rows on an incremental build) are found once;
-    by default they are found here. -#}
-{% macro kanta_rows_to_build(rows, columns=none, customers=none) -%}
+    `customers` is a CTE holding kanta_customers_to_build, declared with
+    kanta_materialized_cte() so that the few changed buyers are found first and the orders are
+    only probed against them (inlined, DuckDB joined all 10M orders to all buyers before
+    filtering: 4.3-4.9 s against 1.7-1.9 s for int_orders_sequenced on a daily 10M load).
+    `columns` picks columns of `rows` (default: all). -#}
+{% macro kanta_rows_to_build(rows, customers, columns=none) -%}
     select
         {%- if columns %}
         {%- for column in columns %}
@@ -63,16 +64,24 @@
         {%- else %}
         {{ rows }}.*,
         {%- endif %}
-        customers_to_build.orders_hash
+        {{ customers }}.orders_hash
     from {{ rows }}
-    inner join
-    {%- if customers %}
-        {{ customers }} as customers_to_build
-    {%- else %} (
-        {{ kanta_customers_to_build(ref('int_customer_order_hashes')) }}
-    ) as customers_to_build
-    {%- endif %}
-        on {{ rows }}.customer_id = customers_to_build.customer_id
+    inner join {{ customers }}
+        on {{ rows }}.customer_id = {{ customers }}.customer_id
+{%- endmacro %}
+
+
+{#- The hint that makes DuckDB compute a CTE once, before the query that reads it (the buyers
+    to build). Spark plans CTEs itself: the hint is empty there. -#}
+{% macro kanta_materialized_cte() -%}
+  {{ return(adapter.dispatch('kanta_materialized_cte', 'kanta')()) }}
+{%- endmacro %}
+
+{% macro default__kanta_materialized_cte() -%}
+  materialized
+{%- endmacro %}
+
+{% macro spark__kanta_materialized_cte() -%}
 {%- endmacro %}
 
 

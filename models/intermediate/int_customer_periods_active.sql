@@ -25,18 +25,18 @@ months_active as (
     select * from {{ ref('int_customer_months_active') }}
 ),
 
-customers_to_build as (
+customers_to_build as {{ kanta_materialized_cte() }} (
     -- Every buyer on a full build; on an incremental one, the buyers whose orders changed.
     {{ kanta_customers_to_build(ref('int_customer_order_hashes')) }}
 ),
 
 orders_to_build as (
-    {{ kanta_rows_to_build('orders', customers='customers_to_build') }}
+    {{ kanta_rows_to_build('orders', 'customers_to_build') }}
 ),
 
 months_to_build as (
     -- The same buyers' months.
-    {{ kanta_rows_to_build('months_active', customers='customers_to_build') }}
+    {{ kanta_rows_to_build('months_active', 'customers_to_build') }}
 ),
 
 week_periods as (

@@ -18,9 +18,15 @@ orders as (
     select * from {{ ref('int_orders_sequenced') }}
 ),
 
-orders_to_build as (
+customers_to_build as {{ kanta_materialized_cte() }} (
     -- Every buyer on a full build; on an incremental one, the buyers whose orders changed.
-    {{ kanta_rows_to_build('orders', columns=['customer_id', 'order_date', 'order_number', 'revenue']) }}
+    {{ kanta_customers_to_build(ref('int_customer_order_hashes')) }}
+),
+
+orders_to_build as (
+    {{ kanta_rows_to_build(
+        'orders', 'customers_to_build', columns=['customer_id', 'order_date', 'order_number', 'revenue']
+    ) }}
 ),
 
 accumulated as (

@@ -15,9 +15,13 @@ orders as (
     select * from {{ ref('int_orders_counted') }}
 ),
 
-orders_to_build as (
+customers_to_build as {{ kanta_materialized_cte() }} (
     -- Every buyer on a full build; on an incremental one, the buyers whose orders changed.
-    {{ kanta_rows_to_build('orders') }}
+    {{ kanta_customers_to_build(ref('int_customer_order_hashes')) }}
+),
+
+orders_to_build as (
+    {{ kanta_rows_to_build('orders', 'customers_to_build') }}
 ),
 
 sequenced as (
