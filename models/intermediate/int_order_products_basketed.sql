@@ -6,17 +6,43 @@
 
 with
 
-order_lines as (
+order_lines as {{ kanta_inlined_cte() }} (
     select * from {{ ref('int_order_lines_categorised') }}
 ),
 
+keyed_lines as {{ kanta_inlined_cte() }} (
+    select
+        order_row_number,
+        product_id,
+        category,
+        {{ kanta_hash64('order_row_number, product_id') }} as pair_hash
+    from order_lines
+),
+
+repeated_pairs as (
+    -- Hashes of (order, product) that occur on more than one line: a product on several lines
+    -- of its order, or (rarely) two pairs sharing a hash. A small set, often empty.
+    {{ kanta_repeated_values('pair_hash', 'keyed_lines') }}
+),
+
 basket_products as (
-    -- One row per order and product, however many lines the product has in the order.
+    -- One row per order and product, however many lines the product has in the order. Only
+    -- the lines whose pair hash repeats are grouped, exactly, by their values; every other
+    -- line is the only one of its pair already. Grouping all 22M lines of the 10M shop took
+    -- 8.4-10.2 s for this model, against 7.4-7.8 s this way.
+    select
+        order_row_number,
+        product_id,
+        category
+    from keyed_lines
+    where pair_hash not in (select repeated_pairs.repeated_value from repeated_pairs)
+    union all
     select distinct
         order_row_number,
         product_id,
         category
-    from order_lines
+    from keyed_lines
+    where pair_hash in (select repeated_pairs.repeated_value from repeated_pairs)
 ),
 
 basket_sizes as (

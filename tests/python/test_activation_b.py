@@ -118,7 +118,10 @@ def write_activation_shop(raw: Path) -> None:
     write_csv(
         raw / "order_lines.csv",
         "order_id,product_id,quantity,line_total",
-        [f"{oid},{product},1,1.00" for oid, (_, _, products) in BASKETS.items() for product in products],
+        [f"{oid},{product},1,1.00" for oid, (_, _, products) in BASKETS.items() for product in products]
+        # X on a second line of B1 (not a copy: another quantity). A basket holds distinct
+        # products, so B1 is still {X, Y} and every affinity count below is unchanged.
+        + ["B1,X,2,2.00"],
     )
     write_csv(
         raw / "products.csv",
