@@ -18,21 +18,13 @@ products as (
 ),
 
 product_codes as (
-    -- A product's category and brand as numbers in name order (null when unnamed), and the
-    -- number of its (category, brand) pair.
-    select
-        product_id,
-        category,
-        brand,
-        case when category is not null then dense_rank() over (order by category) end as category_code,
-        case when brand is not null then dense_rank() over (order by brand) end as brand_code,
-        dense_rank() over (order by category, brand) as pair_code
-    from products
+    -- The numbers int_order_lines_joined put on the lines, with their names.
+    {{ kanta_product_name_codes('products') }}
 ),
 
 pair_codes as (
     select distinct
-        pair_code,
+        category_brand_code,
         category_code,
         brand_code
     from product_codes
@@ -43,16 +35,12 @@ pair_totals as (
     -- and the last day bought. A product missing from the catalogue has no pair: its lines
     -- add up under a null pair, unnamed in both category and brand.
     select
-        customer_lines.customer_id,
-        product_codes.pair_code,
-        sum(customer_lines.line_revenue) as line_revenue,
-        max(customer_lines.order_date) as last_bought_on
+        customer_id,
+        category_brand_code,
+        sum(line_revenue) as line_revenue,
+        max(order_date) as last_bought_on
     from customer_lines
-    left join product_codes
-        on customer_lines.product_id = product_codes.product_id
-    group by
-        customer_lines.customer_id,
-        product_codes.pair_code
+    group by customer_id, category_brand_code
 ),
 
 category_brand_totals as (
@@ -66,7 +54,7 @@ category_brand_totals as (
         pair_totals.last_bought_on
     from pair_totals
     left join pair_codes
-        on pair_totals.pair_code = pair_codes.pair_code
+        on pair_totals.category_brand_code = pair_codes.category_brand_code
 ),
 
 {% for attribute in ['category', 'brand'] %}

@@ -24,6 +24,11 @@ products as (
     select * from {{ ref('stg_shop__products') }}
 ),
 
+coded_products as (
+    -- The catalogue with the number of each product's (category, brand) pair.
+    {{ kanta_product_name_codes('products') }}
+),
+
 catalogue as (
     -- Does the catalogue say which products are consumable at all? Without an is_consumable
     -- column (or with no value in it) every product counts as consumable.
@@ -37,15 +42,16 @@ final as (
         orders.customer_id,
         orders.order_date,
         order_lines.product_id,
-        products.category,
-        products.brand,
+        coded_products.category,
+        coded_products.brand,
+        coded_products.category_brand_code,
         coalesce(order_lines.line_total, 0) as line_revenue,
-        coalesce(products.is_consumable, not catalogue.has_consumable_flags) as is_replenishable
+        coalesce(coded_products.is_consumable, not catalogue.has_consumable_flags) as is_replenishable
     from order_lines
     inner join orders
         on order_lines.order_row_number = orders.order_row_number
-    left join products
-        on order_lines.product_id = products.product_id
+    left join coded_products
+        on order_lines.product_id = coded_products.product_id
     cross join catalogue
 )
 
