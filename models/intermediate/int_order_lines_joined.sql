@@ -1,8 +1,8 @@
 -- Lines of counted orders before as_of_date, with the buyer, the day and the product's category,
 -- brand and line revenue, and whether the product counts as consumable for replenishment (SPEC
 -- section 3: consumable products only where products.is_consumable exists). The one join of
--- lines with orders and products, as a view: int_order_lines_categorised stores it for the
--- line-level marts, and int_customer_categories aggregates it as it streams, so that
+-- lines with orders and products, as a view: int_order_products_basketed stores its baskets for
+-- the line-level marts, and int_customer_categories aggregates it as it streams, so that
 -- customer_facts never waits for 22M lines to be written (at 10M orders).
 --
 -- Lines and orders are joined on order_row_number, the order's row in the orders file, and the

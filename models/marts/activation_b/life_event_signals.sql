@@ -8,8 +8,8 @@
 
 with
 
-order_lines as (
-    select * from {{ ref('int_order_lines_categorised') }}
+basket_products as (
+    select * from {{ ref('int_order_products_basketed') }}
 ),
 
 life_event_rules as (
@@ -53,17 +53,17 @@ events as (
 trigger_days as (
     -- Each day a buyer bought trigger categories of an event, with those categories' bits.
     select
-        order_lines.customer_id,
+        basket_products.customer_id,
         rule_categories.life_event,
-        order_lines.order_date as purchase_date,
+        basket_products.order_date as purchase_date,
         bit_or(rule_categories.category_bit) as day_categories
-    from order_lines
+    from basket_products
     inner join rule_categories
-        on order_lines.category = rule_categories.category
+        on basket_products.category = rule_categories.category
     group by
-        order_lines.customer_id,
+        basket_products.customer_id,
         rule_categories.life_event,
-        order_lines.order_date
+        basket_products.order_date
 ),
 
 candidates as (

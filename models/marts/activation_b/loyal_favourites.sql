@@ -13,8 +13,8 @@ customer_segments as (
     select * from {{ ref('customer_segments') }}
 ),
 
-order_lines as (
-    select * from {{ ref('int_order_lines_categorised') }}
+basket_products as (
+    select * from {{ ref('int_order_products_basketed') }}
 ),
 
 buyers as (
@@ -35,7 +35,7 @@ product_buyers as (
     select distinct
         product_id,
         customer_id
-    from order_lines
+    from basket_products
 ),
 
 product_counts as (

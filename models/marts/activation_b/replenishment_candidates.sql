@@ -8,8 +8,8 @@
 
 with
 
-order_lines as (
-    select * from {{ ref('int_order_lines_categorised') }}
+basket_products as (
+    select * from {{ ref('int_order_products_basketed') }}
 ),
 
 customer_facts as (
@@ -21,7 +21,7 @@ purchase_days as (
         customer_id,
         product_id,
         order_date as purchase_date
-    from order_lines
+    from basket_products
     where is_replenishable
 ),
 
