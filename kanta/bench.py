@@ -5,7 +5,8 @@ a fixed seed) the benchmark
 
 1. generates the shop once into `.cache/bench/<size>/` (git-ignored) and reuses it later;
 2. runs the full `dbt build` (every model, seed and test) in a child process, timing its
-   wall clock and its peak memory (the child's maximum resident set size, from wait4);
+   wall clock and its peak memory (the child's maximum resident set size, from wait4 in a
+   small launcher process, see run_measured);
 3. computes customer_facts, customer_rfm and cohort_retention three ways on the same files,
    each in its own process, timed from start to exit:
      reference   bench/reference.sql run by DuckDB directly (the lower bound),
@@ -260,26 +261,61 @@ class SpillWatcher:
         self._sample()
 
 
-def _max_rss_mb(usage: Any) -> float:
+def _max_rss_mb(ru_maxrss: int) -> float:
     # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
     scale = 1 if sys.platform == "darwin" else 1024
-    return float(usage.ru_maxrss) * scale / 1e6
+    return float(ru_maxrss) * scale / 1e6
+
+
+# The launcher between the benchmark and each measured command. Linux folds the memory
+# high-water mark of the process that starts a command into the command's own maximum resident
+# set size (Python starts children with vfork, whose child runs in the parent's memory until it
+# executes the command). The benchmark grows to gigabytes (a shop generated in-process, marts
+# compared), so a command it started itself would report at least that. This launcher is a
+# fresh interpreter of a few megabytes: it forks, runs the command, waits for it with wait4 and
+# writes the command's ru_maxrss to the report file, then exits as the command did.
+_LAUNCHER = """
+import json, os, signal, sys
+report, command = sys.argv[1], sys.argv[2:]
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(command[0], command)
+    except OSError as error:
+        print(f"kanta bench: cannot run {command[0]}: {error}", file=sys.stderr, flush=True)
+    os._exit(127)
+for name in ("SIGTERM", "SIGINT"):
+    signal.signal(getattr(signal, name), lambda number, frame: os.kill(pid, number))
+_pid, status, usage = os.wait4(pid, 0)
+with open(report, "w", encoding="utf-8") as handle:
+    json.dump({"ru_maxrss": usage.ru_maxrss}, handle)
+code = os.waitstatus_to_exitcode(status)
+if code < 0:  # ended by a signal: end the same way (SIGKILL cannot be caught anyway)
+    if -code != signal.SIGKILL:
+        signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
 
 
 def run_measured(command: Sequence[str], *, env: dict[str, str], cwd: Path, log_path: Path,
                  spill_dirs: Sequence[Path] = (), on_line: Callable[[str], None] | None = None) -> Measurement:
     """Run a command to its end, output to log_path; time it and read its peak memory.
 
-    The peak is the child's maximum resident set size as the kernel reports it on exit
-    (wait4): the largest the process ever was, also when the peak lasted a millisecond.
+    The peak is the command's maximum resident set size as the kernel reports it on exit
+    (wait4): the largest the process ever was, also when the peak lasted a millisecond. The
+    command runs under a small launcher (_LAUNCHER) so that the benchmark's own size is not
+    counted in it; the wall time includes the launcher's start, a few tens of milliseconds.
     on_line, when given, sees every output line as it comes (for a progress bar).
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    report = log_path.with_name(log_path.name + ".rusage.json")
+    report.unlink(missing_ok=True)
     with log_path.open("wb") as log, SpillWatcher(spill_dirs) as watcher:
         started = time.perf_counter()
         process = subprocess.Popen(
-            list(command), env=env, cwd=cwd, stdout=subprocess.PIPE if on_line else log,
-            stderr=subprocess.STDOUT,
+            [sys.executable, "-c", _LAUNCHER, str(report), *command], env=env, cwd=cwd,
+            stdout=subprocess.PIPE if on_line else log, stderr=subprocess.STDOUT,
         )
         try:
             if on_line is not None and process.stdout is not None:
@@ -287,17 +323,22 @@ def run_measured(command: Sequence[str], *, env: dict[str, str], cwd: Path, log_
                     for raw_line in process.stdout:
                         log.write(raw_line)
                         on_line(raw_line.decode("utf-8", errors="replace"))
-            _pid, status, usage = os.wait4(process.pid, 0)
+            exit_code = process.wait()
         except BaseException:
-            process.kill()
+            process.terminate()  # the launcher passes it on to the command
             process.wait()
             raise
         wall_s = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait again
+    try:
+        ru_maxrss = int(json.loads(report.read_text(encoding="utf-8"))["ru_maxrss"])
+    except (OSError, ValueError, KeyError) as error:
+        raise RuntimeError(f"kanta bench: no peak memory reported for {command[0]} ({report}): {error}") from error
+    finally:
+        report.unlink(missing_ok=True)
     return Measurement(
         wall_s=wall_s,
-        peak_rss_mb=_max_rss_mb(usage),
-        exit_code=process.returncode,
+        peak_rss_mb=_max_rss_mb(ru_maxrss),
+        exit_code=exit_code,
         spilled_mb=watcher.peak_bytes / 1e6,
         log=str(log_path),
     )

@@ -8,7 +8,9 @@ without the full build, and every mart of both methods must equal dbt's row for 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import duckdb
@@ -130,3 +132,48 @@ def test_node_times_give_the_prediction_time(tmp_path: Path) -> None:
     assert sum(times[node] for node in bench.PREDICTION_NODES) == 3.75
     assert times["model.kanta.customer_facts"] == 4.0
     assert bench.node_seconds(bench.read_run_results(tmp_path / "absent.json")) == {}
+
+
+def _touched(megabytes: int) -> bytearray:
+    """A buffer of that many megabytes with every page written, so that it is resident."""
+    buffer = bytearray(megabytes * 1_000_000)
+    for offset in range(0, len(buffer), 4096):
+        buffer[offset] = 1
+    return buffer
+
+
+def test_peak_memory_is_the_commands_own(tmp_path: Path) -> None:
+    """A command that holds 150 MB reports about 150 MB, however large the benchmark has grown.
+
+    The benchmark process here first grows past 600 MB. A child started straight from it with
+    subprocess would report at least that (Linux counts the starting process's high-water mark
+    in the child's), which is what the launcher in run_measured avoids.
+    """
+    grown = _touched(600)
+    with open("/proc/self/status", encoding="utf-8") as status:
+        high_water_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    assert high_water_kb * 1024 / 1e6 > 600
+    command = [
+        sys.executable, "-c",
+        "x = bytearray(150_000_000)\nfor i in range(0, len(x), 4096): x[i] = 1\nprint('held', len(x))",
+    ]
+    measured = bench.run_measured(command, env=dict(os.environ), cwd=tmp_path, log_path=tmp_path / "held.log")
+    assert measured.exit_code == 0
+    assert "held 150000000" in (tmp_path / "held.log").read_text(encoding="utf-8")
+    # 150 MB of buffer plus the interpreter (well under 100 MB), far from the 600 MB above.
+    assert 150 <= measured.peak_rss_mb < 250
+    del grown
+
+
+def test_a_command_that_fails_reports_its_exit_code(tmp_path: Path) -> None:
+    lines: list[str] = []
+    measured = bench.run_measured(
+        [sys.executable, "-c", "import sys; print('failing'); sys.exit(3)"],
+        env=dict(os.environ), cwd=tmp_path, log_path=tmp_path / "fail.log", on_line=lines.append,
+    )
+    assert measured.exit_code == 3
+    assert lines == ["failing\n"]
+    missing = bench.run_measured(["/nonexistent/kanta-command"], env=dict(os.environ), cwd=tmp_path,
+                                 log_path=tmp_path / "missing.log")
+    assert missing.exit_code == 127
+    assert "cannot run /nonexistent/kanta-command" in (tmp_path / "missing.log").read_text(encoding="utf-8")
