@@ -56,8 +56,12 @@ cycles as (
         count(*) + 1 as purchases,
         max(purchase_date) as last_purchase_date,
         {{ kanta_median('interval_days') }} as median_interval_days,
-        avg(interval_days) as mean_interval_days,
-        stddev_pop(interval_days) as stddev_interval_days
+        -- Whole numbers, so that the coefficient of variation below comes out the same in every
+        -- build: avg() and stddev_pop() add floating-point values in whatever order the
+        -- threads meet them, and differed in the 16th digit from build to build.
+        count(*) as intervals,
+        sum(interval_days) as interval_days_total,
+        sum(interval_days * interval_days) as interval_days_squared_total
     from intervals
     where interval_days is not null
     group by
@@ -69,7 +73,10 @@ scheduled as (
     select
         *,
         {{ kanta_add_days('last_purchase_date', kanta_round_days('median_interval_days')) }} as next_expected_date,
-        stddev_interval_days / mean_interval_days as interval_cv
+        -- stddev_pop / mean = sqrt(n * sum(x^2) - sum(x)^2) / n / (sum(x) / n)
+        --                   = sqrt(n * sum(x^2) - sum(x)^2) / sum(x); sum(x) >= 1 (days apart).
+        sqrt(cast(intervals * interval_days_squared_total - interval_days_total * interval_days_total as double))
+        / cast(interval_days_total as double) as interval_cv
     from cycles
 ),
 
