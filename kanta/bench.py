@@ -330,14 +330,16 @@ def run_measured(command: Sequence[str], *, env: dict[str, str], cwd: Path, log_
             raise
         wall_s = time.perf_counter() - started
     try:
-        ru_maxrss = int(json.loads(report.read_text(encoding="utf-8"))["ru_maxrss"])
+        peak_rss_mb = _max_rss_mb(int(json.loads(report.read_text(encoding="utf-8"))["ru_maxrss"]))
     except (OSError, ValueError, KeyError) as error:
-        raise RuntimeError(f"kanta bench: no peak memory reported for {command[0]} ({report}): {error}") from error
+        if exit_code == 0:
+            raise RuntimeError(f"kanta bench: no peak memory reported for {command[0]} ({report}): {error}") from error
+        peak_rss_mb = 0.0  # the launcher itself was killed (out of memory, say): the run failed anyway
     finally:
         report.unlink(missing_ok=True)
     return Measurement(
         wall_s=wall_s,
-        peak_rss_mb=_max_rss_mb(ru_maxrss),
+        peak_rss_mb=peak_rss_mb,
         exit_code=exit_code,
         spilled_mb=watcher.peak_bytes / 1e6,
         log=str(log_path),

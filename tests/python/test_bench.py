@@ -177,3 +177,13 @@ def test_a_command_that_fails_reports_its_exit_code(tmp_path: Path) -> None:
                                  log_path=tmp_path / "missing.log")
     assert missing.exit_code == 127
     assert "cannot run /nonexistent/kanta-command" in (tmp_path / "missing.log").read_text(encoding="utf-8")
+
+
+def test_a_killed_launcher_is_a_failed_run(tmp_path: Path) -> None:
+    """No peak to report when the launcher itself dies (as under the out-of-memory killer)."""
+    measured = bench.run_measured(
+        [sys.executable, "-c", "import os, signal; os.kill(os.getppid(), signal.SIGKILL)"],
+        env=dict(os.environ), cwd=tmp_path, log_path=tmp_path / "killed.log",
+    )
+    assert measured.exit_code == -9
+    assert measured.peak_rss_mb == 0.0
