@@ -53,13 +53,12 @@ cycles as (
     select
         customer_id,
         product_id,
-        count(*) + 1 as purchases,
+        count(*) as intervals,
         max(purchase_date) as last_purchase_date,
         {{ kanta_median('interval_days') }} as median_interval_days,
         -- Whole numbers, so that the coefficient of variation below comes out the same in every
         -- build: avg() and stddev_pop() add floating-point values in whatever order the
         -- threads meet them, and differed in the 16th digit from build to build.
-        count(*) as intervals,
         sum(interval_days) as interval_days_total,
         sum(interval_days * interval_days) as interval_days_squared_total
     from intervals
@@ -72,6 +71,7 @@ cycles as (
 scheduled as (
     select
         *,
+        intervals + 1 as purchases,
         {{ kanta_add_days('last_purchase_date', kanta_round_days('median_interval_days')) }} as next_expected_date,
         -- stddev_pop / mean = sqrt(n * sum(x^2) - sum(x)^2) / n / (sum(x) / n)
         --                   = sqrt(n * sum(x^2) - sum(x)^2) / sum(x); sum(x) >= 1 (days apart).
