@@ -209,6 +209,8 @@ class Measurement:
     exit_code: int
     spilled_mb: float
     log: str
+    # CPU time the command used, user and system, all its threads together (0 when unknown).
+    cpu_s: float = 0.0
     # dbt only: the time dbt itself reports for running the nodes, without start-up and parsing.
     dbt_nodes_s: float | None = None
     # dbt only: the prediction models' fit and scoring (their nodes' time, run_results.json).
@@ -273,7 +275,7 @@ def _max_rss_mb(ru_maxrss: int) -> float:
 # executes the command). The benchmark grows to gigabytes (a shop generated in-process, marts
 # compared), so a command it started itself would report at least that. This launcher is a
 # fresh interpreter of a few megabytes: it forks, runs the command, waits for it with wait4 and
-# writes the command's ru_maxrss to the report file, then exits as the command did.
+# writes the command's ru_maxrss and CPU time to the report file, then exits as the command did.
 _LAUNCHER = """
 import json, os, signal, sys
 report, command = sys.argv[1], sys.argv[2:]
@@ -288,7 +290,7 @@ for name in ("SIGTERM", "SIGINT"):
     signal.signal(getattr(signal, name), lambda number, frame: os.kill(pid, number))
 _pid, status, usage = os.wait4(pid, 0)
 with open(report, "w", encoding="utf-8") as handle:
-    json.dump({"ru_maxrss": usage.ru_maxrss}, handle)
+    json.dump({"ru_maxrss": usage.ru_maxrss, "cpu_s": usage.ru_utime + usage.ru_stime}, handle)
 code = os.waitstatus_to_exitcode(status)
 if code < 0:  # ended by a signal: end the same way (SIGKILL cannot be caught anyway)
     if -code != signal.SIGKILL:
@@ -330,16 +332,18 @@ def run_measured(command: Sequence[str], *, env: dict[str, str], cwd: Path, log_
             raise
         wall_s = time.perf_counter() - started
     try:
-        peak_rss_mb = _max_rss_mb(int(json.loads(report.read_text(encoding="utf-8"))["ru_maxrss"]))
+        usage = json.loads(report.read_text(encoding="utf-8"))
+        peak_rss_mb, cpu_s = _max_rss_mb(int(usage["ru_maxrss"])), float(usage["cpu_s"])
     except (OSError, ValueError, KeyError) as error:
         if exit_code == 0:
             raise RuntimeError(f"kanta bench: no peak memory reported for {command[0]} ({report}): {error}") from error
-        peak_rss_mb = 0.0  # the launcher itself was killed (out of memory, say): the run failed anyway
+        peak_rss_mb, cpu_s = 0.0, 0.0  # the launcher itself was killed (out of memory, say): the run failed anyway
     finally:
         report.unlink(missing_ok=True)
     return Measurement(
         wall_s=wall_s,
         peak_rss_mb=peak_rss_mb,
+        cpu_s=cpu_s,
         exit_code=exit_code,
         spilled_mb=watcher.peak_bytes / 1e6,
         log=str(log_path),
@@ -944,6 +948,7 @@ class SizeResult:
             "incremental_full_s": full.incremental_models_s if full and full.exit_code == 0 else None,
             "incremental_daily_s": daily.incremental_models_s if daily and daily.exit_code == 0 else None,
             "peak_memory_mb": full.peak_rss_mb if full and full.exit_code == 0 else None,
+            "full_build_cpu_s": full.cpu_s if full and full.exit_code == 0 else None,
             "rows_per_s": self.orders / full.wall_s if full and full.exit_code == 0 else None,
             "reference_s": reference,
             "dbt_select_s": dbt_select,
@@ -1118,6 +1123,21 @@ def environment_info(memory_limit: str | None, repeat: int, seed: int) -> dict[s
     }
 
 
+def _cpu_note(result: SizeResult) -> str:
+    """CPU time (user + system) of the full and daily builds and of each method's fastest run,
+    with how many cores it kept busy on average: "CPU time full build 190.2 s (1.8 cores), ..."."""
+    runs = [("full build", result.full_build), ("daily build", result.daily_build)]
+    for method, measured in result.runs.items():
+        passed = [run for run in measured if run.exit_code == 0]
+        if passed:
+            runs.append((method, min(passed, key=lambda run: run.wall_s)))
+    parts = [
+        f"{name} {run.cpu_s:.1f} s ({run.cpu_s / run.wall_s:.1f} cores)"
+        for name, run in runs if run is not None and run.exit_code == 0 and run.cpu_s > 0 and run.wall_s > 0
+    ]
+    return f"CPU time {', '.join(parts)}" if parts else ""
+
+
 def write_results(results: Sequence[SizeResult], info: dict[str, Any], out_dir: Path) -> None:
     """bench/results.md (a markdown table and what it measures) and bench/results.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -1140,7 +1160,9 @@ def write_results(results: Sequence[SizeResult], info: dict[str, Any], out_dir: 
         "",
         "- **full build**: `dbt build` (every model, seed, unit and data test) on the Parquet shop, into a "
         "fresh DuckDB file; wall time of the dbt process, start-up and parsing included. "
-        "**peak memory**: its maximum resident set size. **rows/s**: orders / full build wall time. "
+        "**peak memory**: its maximum resident set size. **CPU time** (below the table): user and "
+        "system seconds of all its threads, and the cores that kept busy on average (CPU / wall). "
+        "**rows/s**: orders / full build wall time. "
         "**fit+score**: the part of the full build spent fitting and scoring customer_predictions "
         "(the nodes int_prediction_parameters and int_customer_predictions_scored). **daily build**: "
         "the same `dbt build` on the whole shop into a DuckDB file built the day before (the shop "
@@ -1168,6 +1190,9 @@ def write_results(results: Sequence[SizeResult], info: dict[str, Any], out_dir: 
             details.append(f"dbt-select's own timer (nodes only, no start-up or parsing) {min(own):.1f} s")
         if full_own is not None:
             details.append(f"full build's own timer {full_own:.1f} s")
+        cpu = _cpu_note(result)
+        if cpu:
+            details.append(cpu)
         if result.full_build and result.full_build.slowest_nodes:
             slowest = ", ".join(f"{node.split('.')[-1]} {seconds:.1f}"
                                 for node, seconds in result.full_build.slowest_nodes)

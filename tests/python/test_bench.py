@@ -179,6 +179,48 @@ def test_a_command_that_fails_reports_its_exit_code(tmp_path: Path) -> None:
     assert "cannot run /nonexistent/kanta-command" in (tmp_path / "missing.log").read_text(encoding="utf-8")
 
 
+def test_cpu_time_is_the_commands_own(tmp_path: Path) -> None:
+    """CPU time counts the command's work (a child it runs included), not its waiting.
+
+    The command spins in a child process until that child has used 0.6 s of CPU, then sleeps
+    0.5 s and prints the child's own CPU time (its process_time, a second measurement).
+    """
+    spin = "import time\nwhile time.process_time() < 0.6: pass\nprint(time.process_time())"
+    command = [
+        sys.executable, "-c",
+        "import subprocess, sys, time\n"
+        f"done = subprocess.run([sys.executable, '-c', {spin!r}], capture_output=True, text=True, check=True)\n"
+        "time.sleep(0.5)\n"
+        "print('child cpu', done.stdout.strip())",
+    ]
+    measured = bench.run_measured(command, env=dict(os.environ), cwd=tmp_path, log_path=tmp_path / "spin.log")
+    assert measured.exit_code == 0
+    child_cpu = float((tmp_path / "spin.log").read_text(encoding="utf-8").split("child cpu")[1])
+    assert child_cpu >= 0.6
+    # The child's CPU plus two interpreter start-ups (a few tenths of a second at most); the
+    # half-second sleep is wall time only.
+    assert child_cpu <= measured.cpu_s < child_cpu + 0.5
+    assert measured.wall_s >= child_cpu + 0.5
+
+
+def test_cpu_note_names_cores_kept_busy() -> None:
+    def run(wall_s: float, cpu_s: float, exit_code: int = 0) -> bench.Measurement:
+        return bench.Measurement(wall_s=wall_s, peak_rss_mb=1.0, exit_code=exit_code, spilled_mb=0.0,
+                                 log="", cpu_s=cpu_s)
+
+    result = bench.SizeResult(
+        size="10m", orders=10, customers=1, shop_reused=True, full_build=run(100.0, 180.0),
+        runs={"reference": [run(30.0, 45.0), run(28.0, 56.0)], "dbt-select": [run(39.0, 70.2, exit_code=1)],
+              "pandas": []},
+        checks=[], daily_build=run(90.0, 108.0),
+    )
+    # The fastest passing run of each method (reference: the 28 s one, 56 / 28 = 2.0 cores);
+    # the failed dbt-select run and the empty pandas list give nothing.
+    assert bench._cpu_note(result) == (
+        "CPU time full build 180.0 s (1.8 cores), daily build 108.0 s (1.2 cores), reference 56.0 s (2.0 cores)"
+    )
+
+
 def test_a_killed_launcher_is_a_failed_run(tmp_path: Path) -> None:
     """No peak to report when the launcher itself dies (as under the out-of-memory killer)."""
     measured = bench.run_measured(
