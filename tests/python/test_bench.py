@@ -229,3 +229,12 @@ def test_a_killed_launcher_is_a_failed_run(tmp_path: Path) -> None:
     )
     assert measured.exit_code == -9
     assert measured.peak_rss_mb == 0.0
+
+
+def test_ratio_cells() -> None:
+    # dbt/reference keeps two decimals next to its 1.5x target (1.459 would print as 1.5x with one).
+    assert bench._cell("dbt_over_reference", 1.459) == "1.46x"
+    assert bench._cell("dbt_over_reference", 1.541) == "1.54x"
+    assert bench._cell("pandas_over_dbt", 3.28) == "3.3x"
+    assert bench._cell("pandas_over_dbt", 0.264) == "0.26x"
+    assert bench._cell("dbt_over_reference", None) == "-"
