@@ -895,6 +895,11 @@ def compare_marts(dbt_db: Path, reference_db: Path, pandas_dir: Path) -> list[Ma
 # --------------------------------------------------------------------------------------
 
 
+def _passed(run: Measurement | None) -> Measurement | None:
+    """The run if it exited 0, else None."""
+    return run if run is not None and run.exit_code == 0 else None
+
+
 @dataclass
 class SizeResult:
     """Everything measured for one shop size."""
@@ -910,9 +915,14 @@ class SizeResult:
     previous_day_build: Measurement | None = None
     daily_build: Measurement | None = None
 
+    def best_run(self, method: str) -> Measurement | None:
+        """The method's fastest run that passed (None if none did)."""
+        passed = [run for run in self.runs.get(method, []) if run.exit_code == 0]
+        return min(passed, key=lambda run: run.wall_s) if passed else None
+
     def best_s(self, method: str) -> float | None:
-        ok = [run.wall_s for run in self.runs.get(method, []) if run.exit_code == 0]
-        return min(ok) if ok else None
+        best = self.best_run(method)
+        return best.wall_s if best else None
 
     @property
     def failed(self) -> list[str]:
@@ -935,21 +945,21 @@ class SizeResult:
         return all(check.identical for check in self.checks)
 
     def summary(self) -> dict[str, Any]:
-        full = self.full_build
-        daily = self.daily_build
+        full = _passed(self.full_build)
+        daily = _passed(self.daily_build)
         reference, dbt_select, pandas_s = (self.best_s(m) for m in METHODS)
         return {
             "size": self.size,
             "orders": self.orders,
             "customers": self.customers,
-            "full_build_s": full.wall_s if full and full.exit_code == 0 else None,
-            "predictions_s": full.predictions_s if full and full.exit_code == 0 else None,
-            "daily_build_s": daily.wall_s if daily and daily.exit_code == 0 else None,
-            "incremental_full_s": full.incremental_models_s if full and full.exit_code == 0 else None,
-            "incremental_daily_s": daily.incremental_models_s if daily and daily.exit_code == 0 else None,
-            "peak_memory_mb": full.peak_rss_mb if full and full.exit_code == 0 else None,
-            "full_build_cpu_s": full.cpu_s if full and full.exit_code == 0 else None,
-            "rows_per_s": self.orders / full.wall_s if full and full.exit_code == 0 else None,
+            "full_build_s": full.wall_s if full else None,
+            "predictions_s": full.predictions_s if full else None,
+            "daily_build_s": daily.wall_s if daily else None,
+            "incremental_full_s": full.incremental_models_s if full else None,
+            "incremental_daily_s": daily.incremental_models_s if daily else None,
+            "peak_memory_mb": full.peak_rss_mb if full else None,
+            "full_build_cpu_s": full.cpu_s if full else None,
+            "rows_per_s": self.orders / full.wall_s if full else None,
             "reference_s": reference,
             "dbt_select_s": dbt_select,
             "pandas_s": pandas_s,
@@ -1129,14 +1139,11 @@ def environment_info(memory_limit: str | None, repeat: int, seed: int) -> dict[s
 def _cpu_note(result: SizeResult) -> str:
     """CPU time (user + system) of the full and daily builds and of each method's fastest run,
     with how many cores it kept busy on average: "CPU time full build 190.2 s (1.8 cores), ..."."""
-    runs = [("full build", result.full_build), ("daily build", result.daily_build)]
-    for method, measured in result.runs.items():
-        passed = [run for run in measured if run.exit_code == 0]
-        if passed:
-            runs.append((method, min(passed, key=lambda run: run.wall_s)))
+    runs = [("full build", _passed(result.full_build)), ("daily build", _passed(result.daily_build))]
+    runs += [(method, result.best_run(method)) for method in result.runs]
     parts = [
         f"{name} {run.cpu_s:.1f} s ({run.cpu_s / run.wall_s:.1f} cores)"
-        for name, run in runs if run is not None and run.exit_code == 0 and run.cpu_s > 0 and run.wall_s > 0
+        for name, run in runs if run is not None and run.cpu_s > 0 and run.wall_s > 0
     ]
     return f"CPU time {', '.join(parts)}" if parts else ""
 
