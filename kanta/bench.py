@@ -532,6 +532,9 @@ def reference_marts(raw_dir: Path, db_path: Path, memory_limit: str | None = Non
     try:
         if memory_limit:
             con.execute(f"set memory_limit = {_sql_string(memory_limit)}")
+        # The block reuse that profiles/profiles.yml gives dbt, so that both run alike.
+        block_memory = os.environ.get("KANTA_BLOCK_ALLOCATOR_MEMORY", "50%")
+        con.execute(f"set block_allocator_memory = {_sql_string(block_memory)}")
         con.execute(f"set variable raw_dir = {_sql_string(str(raw_dir))}")
         con.execute(f"set variable seed_dir = {_sql_string(str(SEED_DIR))}")
         con.execute(REFERENCE_SQL.read_text(encoding="utf-8"))
