@@ -238,3 +238,66 @@ def test_ratio_cells() -> None:
     assert bench._cell("pandas_over_dbt", 3.28) == "3.3x"
     assert bench._cell("pandas_over_dbt", 0.264) == "0.26x"
     assert bench._cell("dbt_over_reference", None) == "-"
+
+
+def _duckdb_settings(memory_limit: str, block_memory: str) -> tuple[str, str]:
+    """memory_limit and block_allocator_memory as DuckDB shows them, set by hand."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"set memory_limit = '{memory_limit}'")
+        con.execute(f"set block_allocator_memory = '{block_memory}'")
+        row = con.execute(
+            "select current_setting('memory_limit'), current_setting('block_allocator_memory')"
+        ).fetchone()
+    finally:
+        con.close()
+    return row[0], row[1]
+
+
+@pytest.mark.parametrize(("override", "expected_block_memory"), [(None, "1GB"), ("0B", "0B")])
+def test_dbt_keeps_half_the_memory_limit_for_reuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   override: str | None, expected_block_memory: str) -> None:
+    """The profile sets block_allocator_memory after memory_limit, as half of it by default
+    (2GB -> 1GB), and KANTA_BLOCK_ALLOCATOR_MEMORY replaces it."""
+    from dbt.cli.main import dbtRunner
+
+    monkeypatch.setenv("KANTA_MEMORY_LIMIT", "2GB")
+    monkeypatch.setenv("KANTA_DB", str(tmp_path / "settings.duckdb"))
+    if override is None:
+        monkeypatch.delenv("KANTA_BLOCK_ALLOCATOR_MEMORY", raising=False)
+    else:
+        monkeypatch.setenv("KANTA_BLOCK_ALLOCATOR_MEMORY", override)
+    result = dbtRunner().invoke([
+        "show", "--inline",
+        "select current_setting('memory_limit') as memory_limit, "
+        "current_setting('block_allocator_memory') as block_memory",
+        "--project-dir", str(bench.PROJECT_DIR),
+        "--profiles-dir", str(bench.PROJECT_DIR / "profiles"),
+        "--target-path", str(tmp_path / "target"),
+        "--log-path", str(tmp_path / "logs"),
+        "--quiet",
+    ])
+    assert result.success, result.exception
+    table = result.result.results[0].agate_table
+    shown = (table.rows[0]["memory_limit"], table.rows[0]["block_memory"])
+    assert shown == _duckdb_settings("2GB", expected_block_memory)
+
+
+def test_reference_runs_with_the_same_block_reuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hand-written reference gets dbt's setting: half its memory limit by default."""
+    script = tmp_path / "settings.sql"
+    script.write_text(
+        "create table settings as select current_setting('memory_limit') as memory_limit, "
+        "current_setting('block_allocator_memory') as block_memory;\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(bench, "REFERENCE_SQL", script)
+    monkeypatch.delenv("KANTA_BLOCK_ALLOCATOR_MEMORY", raising=False)
+    db_path = tmp_path / "reference.duckdb"
+    bench.reference_marts(tmp_path, db_path, "2GB")
+    con = duckdb.connect(str(db_path))
+    try:
+        shown = con.execute("select memory_limit, block_memory from settings").fetchone()
+    finally:
+        con.close()
+    assert shown == _duckdb_settings("2GB", "1GB")
