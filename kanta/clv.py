@@ -576,8 +576,7 @@ def fit_models(x: ArrayLike, t_x: ArrayLike, T: ArrayLike, zbar: ArrayLike, *,
     Gamma-Gamma on the repeat buyers (x > 0) with a positive mean repeat spend."""
     # One BLAS thread: the optimiser's vectors hold four numbers, and OpenBLAS's helper threads
     # spin between its calls, taking the cores from the DuckDB queries dbt runs beside the fit
-    # (on the 10M shop the fit took 0.9-1.0 s and 3.4 CPU-seconds with one thread, 1.3-1.9 s and
-    # 4.6 with the default).
+    # (on the 10M shop the fit took 1.0-1.1 s with one thread, 1.4-1.5 s with the default).
     with threadpool_limits(limits=1, user_api="blas"):
         bgnbd = fit_bgnbd(x, t_x, T, min_buyers=min_buyers, min_repeat_buyers=min_repeat_buyers)
         gamma_gamma = fit_gamma_gamma(x, zbar, min_buyers=min_repeat_buyers)
