@@ -920,7 +920,7 @@ class SizeResult:
 
     def best_run(self, method: str) -> Measurement | None:
         """The method's fastest run that passed (None if none did)."""
-        passed = [run for run in self.runs.get(method, []) if run.exit_code == 0]
+        passed = [run for run in self.runs.get(method, []) if _passed(run)]
         return min(passed, key=lambda run: run.wall_s) if passed else None
 
     def best_s(self, method: str) -> float | None:
