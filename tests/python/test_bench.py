@@ -73,6 +73,23 @@ def test_results_are_written(bench_run: tuple[Path, int]) -> None:
     assert (root / "cache" / "2000" / "orders.parquet").exists()
 
 
+def test_timed_dbt_runs_start_from_the_saved_parse(bench_run: tuple[Path, int]) -> None:
+    """The project is parsed once, timed on its own; the timed dbt run starts from that parse
+    (dbt's partial parsing) instead of parsing everything again inside its time."""
+    root, _exit_code = bench_run
+    (result,) = _results(root)["results"]
+    assert result["parse"]["exit_code"] == 0
+    assert result["parse_s"] == result["parse"]["wall_s"] > 0
+    logs = _workspace(root) / "logs"
+    full_parse = "Unable to do partial parsing"
+    assert full_parse in (logs / "parse.out").read_text(encoding="utf-8")
+    select_log = (logs / "dbt-select_1.out").read_text(encoding="utf-8")
+    assert "Completed successfully" in select_log
+    assert full_parse not in select_log
+    markdown = (root / "out" / "results.md").read_text(encoding="utf-8")
+    assert f"first `dbt parse` of the project {result['parse_s']:.1f} s" in markdown
+
+
 def test_comparison_catches_one_changed_cent(bench_run: tuple[Path, int], tmp_path: Path) -> None:
     """The check is not vacuous: one customer's revenue off by a cent is found."""
     root, _exit_code = bench_run
