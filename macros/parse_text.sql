@@ -55,9 +55,11 @@
 {%- endmacro %}
 
 
-{#- True when the text is present but its parse gave null. -#}
+{#- True when the text is present but its parse gave null. The parse is tested first: it is
+    rarely null, and the text (trimmed, maybe cast from a native type) is then looked at only
+    for those rows. -#}
 {% macro kanta_is_unparseable(column, parsed) -%}
-  ({{ kanta_clean(column) }} is not null and {{ parsed }} is null)
+  ({{ parsed }} is null and {{ kanta_clean(column) }} is not null)
 {%- endmacro %}
 
 
