@@ -952,11 +952,9 @@ class SizeResult:
     @property
     def failed(self) -> list[str]:
         failures = []
-        if self.parse is not None and self.parse.exit_code != 0:
-            failures.append("dbt parse")
-        if self.full_build is not None and self.full_build.exit_code != 0:
-            failures.append("full dbt build")
-        for what, run in (("previous-day build", self.previous_day_build), ("daily build", self.daily_build)):
+        single_runs = (("dbt parse", self.parse), ("full dbt build", self.full_build),
+                       ("previous-day build", self.previous_day_build), ("daily build", self.daily_build))
+        for what, run in single_runs:
             if run is not None and run.exit_code != 0:
                 failures.append(what)
         for method, runs in self.runs.items():
