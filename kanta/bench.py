@@ -6,7 +6,8 @@ a fixed seed) the benchmark
 1. generates the shop once into `.cache/bench/<size>/` (git-ignored) and reuses it later;
 2. runs the full `dbt build` (every model, seed and test) in a child process, timing its
    wall clock and its peak memory (the child's maximum resident set size, from wait4 in a
-   small launcher process, see run_measured);
+   small launcher process, see run_measured); with --repeat N it runs N full builds, each
+   into a fresh file, and the table shows the median;
 3. computes customer_facts, customer_rfm and cohort_retention three ways on the same files,
    each in its own process, timed from start to exit:
      reference   bench/reference.sql run by DuckDB directly (the lower bound),
@@ -931,7 +932,8 @@ class SizeResult:
     orders: int
     customers: int
     shop_reused: bool
-    full_build: Measurement | None
+    # Every full build, in the order run (--repeat N runs N of them, each into a fresh file).
+    full_builds: list[Measurement]
     runs: dict[str, list[Measurement]]
     checks: list[MartCheck]
     # A build on the shop without its last order day, then the timed daily build on the whole shop.
@@ -939,6 +941,16 @@ class SizeResult:
     daily_build: Measurement | None = None
     # `dbt parse` of the whole project, before the timed dbt runs (which start from its result).
     parse: Measurement | None = None
+
+    @property
+    def full_build(self) -> Measurement | None:
+        """The full build the table shows: the median of the passed runs by wall time (of an
+        even number, the faster of the two middle ones, so that it is a real run with its own
+        memory and node times); the first failed run when none passed; None when none ran."""
+        passed = sorted((run for run in self.full_builds if _passed(run)), key=lambda run: run.wall_s)
+        if passed:
+            return passed[(len(passed) - 1) // 2]
+        return self.full_builds[0] if self.full_builds else None
 
     def best_run(self, method: str) -> Measurement | None:
         """The method's fastest run that passed (None if none did)."""
@@ -952,10 +964,10 @@ class SizeResult:
     @property
     def failed(self) -> list[str]:
         failures = []
-        single_runs = (("dbt parse", self.parse), ("full dbt build", self.full_build),
-                       ("previous-day build", self.previous_day_build), ("daily build", self.daily_build))
-        for what, run in single_runs:
-            if run is not None and run.exit_code != 0:
+        builds = (("dbt parse", [self.parse]), ("full dbt build", self.full_builds),
+                  ("previous-day build", [self.previous_day_build]), ("daily build", [self.daily_build]))
+        for what, runs in builds:
+            if any(run is not None and run.exit_code != 0 for run in runs):
                 failures.append(what)
         for method, runs in self.runs.items():
             if any(run.exit_code != 0 for run in runs):
@@ -1000,6 +1012,7 @@ class SizeResult:
             "shop_reused": self.shop_reused,
             "parse": asdict(self.parse) if self.parse else None,
             "full_build": asdict(self.full_build) if self.full_build else None,
+            "full_build_runs": [asdict(run) for run in self.full_builds],
             "previous_day_build": asdict(self.previous_day_build) if self.previous_day_build else None,
             "daily_build": asdict(self.daily_build) if self.daily_build else None,
             "runs": {method: [asdict(run) for run in runs] for method, runs in self.runs.items()},
@@ -1017,15 +1030,16 @@ def bench_size(size: Size, *, cache_dir: Path, work_parent: Path | None, seed: i
     root = Path(tempfile.mkdtemp(prefix=f"kanta-bench-{size.label}-", dir=work_parent))
     workspace = Workspace(root=root, raw_dir=raw_dir, memory_limit=memory_limit)
     result = SizeResult(size=size.label, orders=size.orders, customers=size.customers, shop_reused=reused,
-                        full_build=None, runs={method: [] for method in METHODS}, checks=[])
+                        full_builds=[], runs={method: [] for method in METHODS}, checks=[])
     try:
         with progress.step(f"{size.label}: dbt parse"):
             result.parse = parse_project(workspace)
         _report_failure("dbt parse", result.parse)
-        if full_build:
-            with progress.step(f"{size.label}: full dbt build"):
-                result.full_build = run_dbt(workspace, "full_build", [], progress=show_progress)
-            _report_failure("full dbt build", result.full_build)
+        for round_number in range(repeat if full_build else 0):
+            with progress.step(f"{size.label}: full dbt build ({round_number + 1}/{repeat})"):
+                run = run_dbt(workspace, f"full_build_{round_number + 1}", [], progress=show_progress)
+            result.full_builds.append(run)
+            _report_failure("full dbt build", run)
         if full_build and daily_load:
             with progress.step(f"{size.label}: daily load"):
                 daily = Workspace(root=root / "daily", raw_dir=ensure_previous_day(raw_dir),
@@ -1178,6 +1192,22 @@ def _cpu_note(result: SizeResult) -> str:
     return f"CPU time {', '.join(parts)}" if parts else ""
 
 
+def _repeat_note(repeat: int) -> str:
+    if repeat == 1:
+        return "One run of each build and method"
+    return (f"{repeat} runs of the full build (the table shows the median) and of each method (the "
+            f"table shows the best)")
+
+
+def _full_builds_note(result: SizeResult) -> str:
+    """The wall times of all the full builds, when there were several: "full builds 91.2, 88.4,
+    89.9 s (in the order run; the table: the median)"."""
+    if len(result.full_builds) < 2:
+        return ""
+    times = ", ".join(f"{run.wall_s:.1f}" if _passed(run) else "failed" for run in result.full_builds)
+    return f"full builds {times} s (in the order run; the table: the median)"
+
+
 def write_results(results: Sequence[SizeResult], info: dict[str, Any], out_dir: Path) -> None:
     """bench/results.md (a markdown table and what it measures) and bench/results.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -1194,7 +1224,7 @@ def write_results(results: Sequence[SizeResult], info: dict[str, Any], out_dir: 
         f"`python -m kanta bench` on {info['date']}: {info['cpus']} CPUs, {info['memory_gb']} GB memory, "
         f"{info['system']}; Python {info['python']}, dbt-core {info['dbt_core']}, dbt-duckdb "
         f"{info['dbt_duckdb']}, DuckDB {info['duckdb']}, pandas {info['pandas']}. DuckDB memory limit: "
-        f"{info['memory_limit']}. Best of {info['repeat']} run(s) per method; seed {info['seed']}.",
+        f"{info['memory_limit']}. {_repeat_note(info['repeat'])}; seed {info['seed']}.",
         "",
         *table,
         "",
@@ -1227,7 +1257,9 @@ def write_results(results: Sequence[SizeResult], info: dict[str, Any], out_dir: 
         )
         own = [run.dbt_nodes_s for run in result.runs.get("dbt-select", []) if run.dbt_nodes_s is not None]
         full_own = result.full_build.dbt_nodes_s if result.full_build else None
-        details = [f"peak memory {peaks}"] if peaks else []
+        details = [note for note in [_full_builds_note(result)] if note]
+        if peaks:
+            details.append(f"peak memory {peaks}")
         if _passed(result.parse):
             details.append(f"first `dbt parse` of the project {result.parse.wall_s:.1f} s")
         if own:
@@ -1285,8 +1317,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help=f"shop sizes in orders, comma separated (default: {DEFAULT_SIZES}); "
                              "customers = orders / 10")
     parser.add_argument("--repeat", type=_positive_int, default=1, metavar="N",
-                        help="runs of each of the three methods per size, interleaved; the best counts "
-                             "(default: %(default)s)")
+                        help="full builds per size (the median counts) and runs of each of the three "
+                             "methods, interleaved (the best counts) (default: %(default)s)")
     parser.add_argument("--memory-limit", metavar="LIMIT",
                         help="DuckDB memory_limit for dbt (as KANTA_MEMORY_LIMIT) and the reference, "
                              "e.g. 1GB; beyond it DuckDB spills to disk (default: the profile's, 75%%)")
@@ -1323,9 +1355,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     sizes: list[Size] = args.sizes
     steps = []
     for size in sizes:
-        steps.append(f"{size.label}: shop")
+        steps += [f"{size.label}: shop", f"{size.label}: dbt parse"]
         if args.full_build:
-            steps.append(f"{size.label}: full dbt build")
+            steps += [f"{size.label}: full dbt build"] * args.repeat
             if args.daily_load:
                 steps.append(f"{size.label}: daily load")
         steps += [f"{size.label}: {method}" for _ in range(args.repeat) for method in METHODS]

@@ -226,7 +226,7 @@ def test_cpu_note_names_cores_kept_busy() -> None:
                                  log="", cpu_s=cpu_s)
 
     result = bench.SizeResult(
-        size="10m", orders=10, customers=1, shop_reused=True, full_build=run(100.0, 180.0),
+        size="10m", orders=10, customers=1, shop_reused=True, full_builds=[run(100.0, 180.0)],
         runs={"reference": [run(30.0, 45.0), run(28.0, 56.0)], "dbt-select": [run(39.0, 70.2, exit_code=1)],
               "pandas": []},
         checks=[], daily_build=run(90.0, 108.0),
@@ -236,6 +236,40 @@ def test_cpu_note_names_cores_kept_busy() -> None:
     assert bench._cpu_note(result) == (
         "CPU time full build 180.0 s (1.8 cores), daily build 108.0 s (1.2 cores), reference 56.0 s (2.0 cores)"
     )
+
+
+def test_repeated_full_builds_show_the_median() -> None:
+    def run(wall_s: float, exit_code: int = 0) -> bench.Measurement:
+        return bench.Measurement(wall_s=wall_s, peak_rss_mb=wall_s * 10, exit_code=exit_code, spilled_mb=0.0,
+                                 log="", cpu_s=wall_s * 2)
+
+    def result(*full_builds: bench.Measurement) -> bench.SizeResult:
+        return bench.SizeResult(size="10m", orders=100, customers=10, shop_reused=True,
+                                full_builds=list(full_builds), runs={method: [] for method in bench.METHODS},
+                                checks=[])
+
+    # Three runs: the middle one by wall time, with its own peak memory and CPU time.
+    three = result(run(95.0), run(87.0), run(91.0))
+    summary = three.summary()
+    assert (summary["full_build_s"], summary["peak_memory_mb"], summary["full_build_cpu_s"]) == (91.0, 910.0, 182.0)
+    assert summary["rows_per_s"] == 100 / 91.0
+    assert three.failed == []
+    assert bench._full_builds_note(three) == "full builds 95.0, 87.0, 91.0 s (in the order run; the table: the median)"
+    # An even number: the faster of the two middle runs (a real run, not an average).
+    assert result(run(93.0), run(88.0), run(90.0), run(99.0)).summary()["full_build_s"] == 90.0
+    # A failed run is listed as a failure and left out of the median; the others still count.
+    with_failure = result(run(89.0), run(5.0, exit_code=1), run(92.0))
+    assert with_failure.failed == ["full dbt build"]
+    assert with_failure.summary()["full_build_s"] == 89.0
+    assert "89.0, failed, 92.0 s" in bench._full_builds_note(with_failure)
+    # Only failed runs: the table shows none, the first failure is kept for its log.
+    only_failed = result(run(5.0, exit_code=2), run(6.0, exit_code=1))
+    assert only_failed.summary()["full_build_s"] is None
+    assert only_failed.full_build is not None and only_failed.full_build.exit_code == 2
+    # One run: no note, that run; none (--skip-full-build): nothing.
+    assert bench._full_builds_note(result(run(90.0))) == ""
+    assert result(run(90.0)).summary()["full_build_s"] == 90.0
+    assert result().full_build is None and result().failed == []
 
 
 def test_a_killed_launcher_is_a_failed_run(tmp_path: Path) -> None:
