@@ -1257,7 +1257,10 @@ def write_results(results: Sequence[SizeResult], info: dict[str, Any], out_dir: 
         )
         own = [run.dbt_nodes_s for run in result.runs.get("dbt-select", []) if run.dbt_nodes_s is not None]
         full_own = result.full_build.dbt_nodes_s if result.full_build else None
-        details = [note for note in [_full_builds_note(result)] if note]
+        details = []
+        full_builds = _full_builds_note(result)
+        if full_builds:
+            details.append(full_builds)
         if peaks:
             details.append(f"peak memory {peaks}")
         if _passed(result.parse):

@@ -42,11 +42,10 @@
     {%- set base_type = base_types.get(column.name, 'varchar') %}
     {%- if column.kind in typed and base_type not in ('varchar', 'string', 'text') %}
         try_cast({{ column.name }} as {{ typed[column.kind] }}) as {{ column.name }},
-        {{ column.name }} as raw__{{ column.name }},
     {%- else %}
         {{ parsers[column.kind](column.name) }} as {{ column.name }},
-        {{ column.name }} as raw__{{ column.name }},
     {%- endif %}
+        {{ column.name }} as raw__{{ column.name }},
   {%- endfor %}
         _kanta_row_number as file_row_number,
         _kanta_line_number as line_number,

@@ -220,11 +220,14 @@ def test_cpu_time_is_the_commands_own(tmp_path: Path) -> None:
     assert measured.wall_s >= child_cpu + 0.5
 
 
-def test_cpu_note_names_cores_kept_busy() -> None:
-    def run(wall_s: float, cpu_s: float, exit_code: int = 0) -> bench.Measurement:
-        return bench.Measurement(wall_s=wall_s, peak_rss_mb=1.0, exit_code=exit_code, spilled_mb=0.0,
-                                 log="", cpu_s=cpu_s)
+def _measurement(wall_s: float, cpu_s: float, exit_code: int = 0, peak_rss_mb: float = 1.0) -> bench.Measurement:
+    """A made-up finished run, for the tests of what the results say about runs."""
+    return bench.Measurement(wall_s=wall_s, peak_rss_mb=peak_rss_mb, exit_code=exit_code, spilled_mb=0.0,
+                             log="", cpu_s=cpu_s)
 
+
+def test_cpu_note_names_cores_kept_busy() -> None:
+    run = _measurement
     result = bench.SizeResult(
         size="10m", orders=10, customers=1, shop_reused=True, full_builds=[run(100.0, 180.0)],
         runs={"reference": [run(30.0, 45.0), run(28.0, 56.0)], "dbt-select": [run(39.0, 70.2, exit_code=1)],
@@ -240,8 +243,7 @@ def test_cpu_note_names_cores_kept_busy() -> None:
 
 def test_repeated_full_builds_show_the_median() -> None:
     def run(wall_s: float, exit_code: int = 0) -> bench.Measurement:
-        return bench.Measurement(wall_s=wall_s, peak_rss_mb=wall_s * 10, exit_code=exit_code, spilled_mb=0.0,
-                                 log="", cpu_s=wall_s * 2)
+        return _measurement(wall_s, cpu_s=wall_s * 2, exit_code=exit_code, peak_rss_mb=wall_s * 10)
 
     def result(*full_builds: bench.Measurement) -> bench.SizeResult:
         return bench.SizeResult(size="10m", orders=100, customers=10, shop_reused=True,
